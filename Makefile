@@ -1,0 +1,37 @@
+# The two commands: `make run` (install what is missing, start the assistant) and
+# `make test` (install what is missing, run every check). `make help` lists the rest.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+VENV := .venv/bin
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: help
+help:  ## show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+.PHONY: setup
+setup:  ## install both venvs, migrate the database, train Rasa when its data changed
+	@scripts/setup.sh
+
+.PHONY: run
+run: setup  ## start the assistant: web chat on http://127.0.0.1:8080 (Ctrl-C stops)
+	@$(VENV)/assistant run
+
+.PHONY: lint
+lint: setup  ## ruff and mypy
+	$(VENV)/ruff check bot actions tests scripts
+	$(VENV)/mypy bot actions
+
+.PHONY: test
+test: lint  ## every test: unit, Rasa data validation, NLU evaluation, end-to-end
+	$(VENV)/pytest -q
+
+.PHONY: bench
+bench: setup  ## latency benchmark through the gateway and Rasa REST (starts the stack)
+	$(VENV)/python scripts/bench_latency.py
+
+.PHONY: clean
+clean:  ## remove runtime files (databases, logs, trained models); keeps the venvs
+	rm -rf var models

@@ -1,0 +1,42 @@
+"""``assistant``: run the stack, migrate the database."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.logs import configure_logging
+from bot.settings import get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="assistant", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start Rasa, the action server and the gateway (Ctrl-C stops)")
+    sub.add_parser("gateway", help="run the gateway alone")
+    db = sub.add_parser("db", help="database migrations")
+    db.add_argument("action", choices=["upgrade"], help="apply all migrations")
+    args = parser.parse_args(argv)
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    if args.command == "run":
+        from bot.supervisor import run
+
+        return run(settings)
+    if args.command == "gateway":
+        from bot.gateway.app import main as gateway_main
+
+        gateway_main()
+        return 0
+    if args.command == "db":
+        from bot.db.migrate import upgrade
+
+        upgrade()
+        print(f"database up to date: {settings.sqlalchemy_url.split('@')[-1]}")
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

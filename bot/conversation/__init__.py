@@ -1,0 +1,1 @@
+"""The path every resident message takes: channel -> dispatcher -> Rasa -> replies."""

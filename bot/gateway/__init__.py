@@ -1,0 +1,1 @@
+"""The gateway (FastAPI): channels, the web chat, health; in front of Rasa."""

@@ -1,0 +1,71 @@
+"""The gateway application: ``create_app()`` wires settings, clients and routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from bot.conversation.dispatcher import Dispatcher
+from bot.conversation.rasa_client import RasaClient
+from bot.gateway.routes import health, web_chat
+from bot.gateway.static_files import STATIC_DIR
+from bot.logs import configure_logging
+from bot.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
+        app.state.settings = settings
+        app.state.rasa = RasaClient(settings.rasa_url, token, settings.rasa_timeout_seconds)
+        app.state.http = httpx.AsyncClient(timeout=3.0)
+        app.state.dispatcher = Dispatcher(app.state.rasa, settings.ward_name)
+        yield
+        await app.state.rasa.aclose()
+        await app.state.http.aclose()
+
+    app = FastAPI(title="Trợ lý dịch vụ công", lifespan=lifespan, docs_url="/api/docs")
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Residents' clients show ``detail``: say in Vietnamese what was wrong.
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', [])[1:]) or 'nội dung'}: {e.get('msg', '')}"
+            for e in exc.errors()
+        )
+        return JSONResponse(
+            {"detail": f"Yêu cầu không hợp lệ ({problems}). Bạn kiểm tra lại giúp mình nhé."},
+            status_code=422,
+        )
+
+    app.include_router(health.router)
+    app.include_router(web_chat.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+def main() -> None:
+    import uvicorn
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.gateway_host,
+        port=settings.gateway_port,
+        log_config=None,
+        access_log=False,
+    )
+
+
+if __name__ == "__main__":
+    main()

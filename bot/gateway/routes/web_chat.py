@@ -1,0 +1,58 @@
+"""The web chat: the page at / and the JSON API it uses (POST /api/messages)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field, field_validator
+
+from bot.channels.base import OutgoingMessage
+from bot.conversation.dispatcher import Dispatcher
+from bot.gateway.deps import get_dispatcher
+from bot.gateway.static_files import STATIC_DIR
+
+router = APIRouter(tags=["web chat"])
+
+MAX_TEXT = 4000
+_SENDER = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class IncomingMessage(BaseModel):
+    sender: str = Field(description="Stable id of the browser (letters, digits, - and _).")
+    text: str = Field(description="What the resident typed, or a button's payload.")
+
+    @field_validator("sender")
+    @classmethod
+    def _valid_sender(cls, value: str) -> str:
+        if not _SENDER.match(value):
+            raise ValueError(
+                "Mã người gửi không hợp lệ: chỉ gồm chữ, số, '-' hoặc '_' (tối đa 64)."
+            )
+        return value
+
+
+class Reply(BaseModel):
+    messages: list[OutgoingMessage]
+
+
+@router.get("/", include_in_schema=False)
+async def page() -> FileResponse:
+    return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+@router.post("/api/messages", response_model=Reply)
+async def post_message(
+    message: IncomingMessage, dispatcher: Annotated[Dispatcher, Depends(get_dispatcher)]
+) -> Reply:
+    text = message.text.strip()
+    if not text:
+        raise HTTPException(422, "Bạn chưa nhập nội dung. Hãy gõ câu hỏi rồi bấm Gửi nhé.")
+    if len(text) > MAX_TEXT:
+        raise HTTPException(
+            422,
+            f"Tin nhắn dài quá {MAX_TEXT} ký tự. Bạn chia thành vài tin ngắn hơn giúp mình nhé.",
+        )
+    return Reply(messages=await dispatcher.handle("web", message.sender, text))

@@ -1,0 +1,106 @@
+// Web chat client: keeps a stable sender id per browser, renders text, links and
+// quick-reply buttons, and shows errors politely. No framework, no build step.
+(function () {
+  "use strict";
+  const log = document.getElementById("log");
+  const form = document.getElementById("composer");
+  const input = document.getElementById("text");
+  const sendButton = document.getElementById("send");
+  const typing = document.getElementById("typing");
+
+  function newId() {
+    const bytes = new Uint8Array(12);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+  let sender = localStorage.getItem("chat-sender");
+  if (!sender) { sender = newId(); localStorage.setItem("chat-sender", sender); }
+
+  // Text is inserted as text nodes; only http(s) links become anchors.
+  const URL_RE = /(https?:\/\/[^\s<>"')]+|\b[a-z0-9.-]+\.gov\.vn(?:\/[^\s<>"')]*)?)/gi;
+  function appendLinkified(el, text) {
+    let last = 0;
+    text.replace(URL_RE, (match, _g, offset) => {
+      el.appendChild(document.createTextNode(text.slice(last, offset)));
+      const trimmed = match.replace(/[.,;:!?]+$/, "");
+      const a = document.createElement("a");
+      a.href = /^https?:/i.test(trimmed) ? trimmed : "https://" + trimmed;
+      a.target = "_blank"; a.rel = "noopener noreferrer";
+      a.textContent = trimmed;
+      el.appendChild(a);
+      if (trimmed.length < match.length) el.appendChild(document.createTextNode(match.slice(trimmed.length)));
+      last = offset + match.length;
+      return match;
+    });
+    el.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function addMessage(kind, text) {
+    const div = document.createElement("div");
+    div.className = "msg " + kind;
+    appendLinkified(div, text);
+    log.appendChild(div);
+    log.scrollTop = log.scrollHeight;
+    return div;
+  }
+
+  function addButtons(buttons) {
+    const row = document.createElement("div");
+    row.className = "buttons";
+    for (const b of buttons) {
+      const btn = document.createElement("button");
+      btn.type = "button";
+      btn.textContent = b.title;
+      btn.addEventListener("click", () => { row.remove(); send(b.payload, b.title); });
+      row.appendChild(btn);
+    }
+    log.appendChild(row);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  async function send(text, shown) {
+    if (shown !== null) addMessage("user", shown || text);
+    sendButton.disabled = true; typing.hidden = false;
+    try {
+      const res = await fetch("/api/messages", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ sender: sender, text: text }),
+      });
+      const data = await res.json().catch(() => ({}));
+      if (!res.ok) {
+        const detail = typeof data.detail === "string" ? data.detail : "Yêu cầu chưa hợp lệ, bạn thử lại giúp mình nhé.";
+        addMessage("error", detail);
+        return;
+      }
+      for (const m of data.messages || []) {
+        if (m.text) addMessage("bot", m.text);
+        if (m.buttons && m.buttons.length) addButtons(m.buttons);
+      }
+    } catch (e) {
+      addMessage("error", "Mất kết nối tới máy chủ. Bạn kiểm tra mạng rồi gửi lại giúp mình nhé.");
+    } finally {
+      sendButton.disabled = false; typing.hidden = true; input.focus();
+    }
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = ""; input.style.height = "";
+    send(text);
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); form.requestSubmit(); }
+  });
+  input.addEventListener("input", () => {
+    input.style.height = "auto";
+    input.style.height = Math.min(input.scrollHeight, 120) + "px";
+  });
+
+  if (!sessionStorage.getItem("chat-greeted")) {
+    sessionStorage.setItem("chat-greeted", "1");
+    send("/greet", null);
+  }
+})();

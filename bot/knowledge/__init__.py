@@ -1,0 +1,1 @@
+"""The knowledge base: editors' Markdown articles, hybrid Vietnamese search, answers."""

@@ -1,0 +1,29 @@
+"""Logging set-up shared by the gateway, the action server and the CLI.
+
+Every record passes through ``mask_pii`` so that ID and phone numbers that residents
+type never reach a log file in clear.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.privacy import mask_pii
+
+
+class MaskingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_pii(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def configure_logging(level: str = "INFO") -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(MaskingFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())

@@ -1,0 +1,1 @@
+"""Rasa NLU graph components (imported by the Rasa venv only; needs ``rasa``)."""

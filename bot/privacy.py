@@ -1,0 +1,29 @@
+"""Masking of personal data (ID numbers, phone numbers, e-mails) for logs and reports."""
+
+from __future__ import annotations
+
+import re
+
+# 12-digit personal ID (căn cước), 9-digit old ID card, Vietnamese phone numbers
+# (0xxxxxxxxx, +84xxxxxxxxx, with optional spaces/dots), e-mail addresses.
+_PATTERNS = [
+    re.compile(r"(?<![\w.-])(?:\+?84|0)(?:[\s.-]?\d){8,10}(?![\w-])"),
+    re.compile(r"(?<![\w.-])\d{12}(?![\w-])"),
+    re.compile(r"(?<![\w.-])\d{9}(?![\w-])"),
+    re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+]
+
+
+def _mask(match: re.Match[str]) -> str:
+    value = match.group()
+    if "@" in value:
+        return value[0] + "***@" + value.split("@", 1)[1]
+    digits = re.sub(r"\D", "", value)
+    return "*" * (len(digits) - 3) + digits[-3:]
+
+
+def mask_pii(text: str) -> str:
+    """Replace ID numbers, phone numbers and e-mails in ``text`` by masked forms."""
+    for pattern in _PATTERNS:
+        text = pattern.sub(_mask, text)
+    return text

@@ -1,0 +1,75 @@
+"""The one settings object: environment variables (and a .env file), validated once.
+
+Every variable is documented in .env.example. Secrets only come from the environment.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=ROOT / ".env", extra="ignore")
+
+    # Where runtime files live (SQLite databases, logs, the knowledge index).
+    var_dir: Path = ROOT / "var"
+    # SQLAlchemy URL of the project database; empty = SQLite file var/assistant.db.
+    database_url: str = ""
+    log_level: str = "INFO"
+
+    # Gateway (FastAPI): the web chat, the JSON API, channel webhooks.
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8080
+
+    # Rasa server (Python 3.10 venv). Its HTTP API is enabled with this token; when
+    # unset, `make run` generates a random one for the session.
+    rasa_host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    rasa_token: SecretStr | None = None
+    rasa_timeout_seconds: float = Field(default=15.0, gt=0)
+    rasa_model_dir: Path = ROOT / "models"
+    rasa_venv: Path = ROOT / ".venv-rasa"
+    # Rasa's tracker store: empty = SQLite file var/rasa_tracker.db.
+    rasa_tracker_url: str = ""
+
+    # Action server (rasa-sdk, this venv).
+    action_server_host: str = "127.0.0.1"
+    action_server_port: int = 5055
+
+    # Public name shown to residents, e.g. "phường Tây Hồ".
+    ward_name: str = "phường"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'assistant.db'}"
+
+    @property
+    def tracker_url(self) -> str:
+        return self.rasa_tracker_url or f"sqlite:///{self.var_dir / 'rasa_tracker.db'}"
+
+    @property
+    def tracker_dialect(self) -> str:
+        return self.tracker_url.split(":", 1)[0].split("+", 1)[0]
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.rasa_host}:{self.rasa_port}"
+
+    @property
+    def action_server_url(self) -> str:
+        return f"http://{self.action_server_host}:{self.action_server_port}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{self.gateway_host}:{self.gateway_port}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

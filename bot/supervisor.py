@@ -1,0 +1,248 @@
+"""Start Rasa, the action server and the gateway together; stop them together.
+
+``make run`` calls ``assistant run``; the end-to-end tests use ``Stack`` directly with
+their own ports and var/ directory. Each process can also run alone in production
+(systemd units or containers), with the same environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+from bot.settings import ROOT, Settings
+
+
+class StartupError(RuntimeError):
+    """A process exited or did not become ready in time."""
+
+
+@dataclass
+class Service:
+    name: str
+    argv: list[str]
+    ready_url: str
+    ready_check: Callable[[httpx.Response], bool] = lambda r: r.status_code == 200
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+    _pump: threading.Thread | None = field(default=None, repr=False)
+
+
+def stack_environment(settings: Settings, token: str) -> dict[str, str]:
+    """Environment shared by the three processes (what endpoints.yml expands)."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "RASA_TOKEN": token,
+            "ACTION_SERVER_URL": settings.action_server_url,
+            "RASA_TRACKER_URL": settings.tracker_url,
+            "RASA_TRACKER_DIALECT": settings.tracker_dialect,
+            "SANIC_HOST": settings.action_server_host,  # rasa-sdk binds 0.0.0.0 otherwise
+            "PYTHONPATH": str(ROOT),  # the Rasa venv imports bot.text / bot.nlu from here
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "RASA_TELEMETRY_ENABLED": "false",  # no network but the loopback
+            "VAR_DIR": str(settings.var_dir),
+            "DATABASE_URL": settings.database_url,
+            "RASA_HOST": settings.rasa_host,
+            "RASA_PORT": str(settings.rasa_port),
+            "ACTION_SERVER_HOST": settings.action_server_host,
+            "ACTION_SERVER_PORT": str(settings.action_server_port),
+            "GATEWAY_HOST": settings.gateway_host,
+            "GATEWAY_PORT": str(settings.gateway_port),
+        }
+    )
+    return env
+
+
+def services(settings: Settings, token: str) -> list[Service]:
+    rasa = settings.rasa_venv / "bin" / "rasa"
+    return [
+        Service(
+            "actions",
+            [
+                sys.executable,
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "actions",
+                "--port",
+                str(settings.action_server_port),
+            ],
+            f"{settings.action_server_url}/health",
+        ),
+        Service(
+            "rasa",
+            [
+                str(rasa),
+                "run",
+                "--enable-api",
+                "--auth-token",
+                token,
+                "--interface",
+                settings.rasa_host,
+                "--port",
+                str(settings.rasa_port),
+                "--model",
+                str(settings.rasa_model_dir),
+                "--endpoints",
+                str(ROOT / "endpoints.yml"),
+                "--credentials",
+                str(ROOT / "credentials.yml"),
+            ],
+            f"{settings.rasa_url}/status?token={token}",
+            lambda r: r.status_code == 200 and bool(r.json().get("model_file")),
+        ),
+        Service(
+            "gateway",
+            [sys.executable, "-m", "bot.gateway.app"],
+            f"{settings.gateway_url}/healthz",
+        ),
+    ]
+
+
+class Stack:
+    """The three processes, started in order and stopped in reverse order."""
+
+    def __init__(self, settings: Settings, echo: IO[str] | None = None) -> None:
+        self.settings = settings
+        token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
+        self.token = token or secrets.token_urlsafe(24)
+        self.env = stack_environment(settings, self.token)
+        self.services = services(settings, self.token)
+        self.echo = echo
+        self.log_dir = settings.var_dir / "log"
+
+    def start(self, timeout: float = 240.0) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for service in self.services:
+            self._spawn(service)
+        deadline = time.monotonic() + timeout
+        try:
+            for service in self.services:
+                self._wait_ready(service, deadline)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _spawn(self, service: Service) -> None:
+        service.log_path = self.log_dir / f"{service.name}.log"
+        # A new session: Ctrl-C reaches only the supervisor, which stops the children
+        # in order instead of all dying at once mid-request.
+        service.process = subprocess.Popen(
+            service.argv,
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        service._pump = threading.Thread(target=self._pump, args=(service,), daemon=True)
+        service._pump.start()
+
+    def _pump(self, service: Service) -> None:
+        assert service.process and service.process.stdout and service.log_path
+        with service.log_path.open("ab") as log:
+            for line in service.process.stdout:
+                log.write(line)
+                log.flush()
+                if self.echo is not None:
+                    self.echo.write(f"[{service.name}] {line.decode('utf-8', 'replace')}")
+                    self.echo.flush()
+
+    def _wait_ready(self, service: Service, deadline: float) -> None:
+        assert service.process
+        with httpx.Client(timeout=2.0) as client:
+            while True:
+                code = service.process.poll()
+                if code is not None:
+                    raise StartupError(
+                        f"{service.name} exited with code {code} before it was ready; "
+                        f"see {service.log_path}:\n{self.tail(service)}"
+                    )
+                try:
+                    if service.ready_check(client.get(service.ready_url)):
+                        return
+                except (httpx.HTTPError, ValueError):
+                    pass
+                if time.monotonic() > deadline:
+                    raise StartupError(
+                        f"{service.name} was not ready in time ({service.ready_url}); "
+                        f"see {service.log_path}:\n{self.tail(service)}"
+                    )
+                time.sleep(0.5)
+
+    def tail(self, service: Service, lines: int = 25) -> str:
+        if not service.log_path or not service.log_path.exists():
+            return ""
+        text = service.log_path.read_text("utf-8", "replace").splitlines()
+        return "\n".join(text[-lines:])
+
+    def get(self, name: str) -> Service:
+        return next(s for s in self.services if s.name == name)
+
+    def stop_service(self, service: Service, grace: float = 10.0) -> None:
+        process = service.process
+        if process is None or process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        except ProcessLookupError:
+            pass
+
+    def stop(self) -> None:
+        for service in reversed(self.services):
+            self.stop_service(service)
+
+    def first_exited(self) -> Service | None:
+        return next((s for s in self.services if s.process and s.process.poll() is not None), None)
+
+
+def run(settings: Settings) -> int:
+    """Foreground run for ``make run``: start, print the address, wait for Ctrl-C."""
+    stack = Stack(settings, echo=sys.stdout)
+    stopping = threading.Event()
+
+    def _stop(_signum: int, _frame: object) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    print("Đang khởi động Rasa, máy chủ hành động và cổng web… (Starting; Rasa takes ~30 s)")
+    try:
+        stack.start()
+    except StartupError as exc:
+        print(f"\nKhông khởi động được / failed to start: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"\n  Trợ lý đã sẵn sàng — web chat: {settings.gateway_url}\n"
+        f"  Assistant ready — web chat: {settings.gateway_url}\n"
+        "  Ctrl-C để dừng / to stop.\n",
+        flush=True,
+    )
+    code = 0
+    while not stopping.wait(1.0):
+        exited = stack.first_exited()
+        if exited is not None:
+            print(f"{exited.name} stopped unexpectedly; stopping the others.", file=sys.stderr)
+            code = 1
+            break
+    print("Đang dừng… (stopping)", flush=True)
+    stack.stop()
+    return code

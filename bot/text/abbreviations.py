@@ -1,0 +1,73 @@
+"""Chat abbreviations and teencode residents use, keyed by their folded spelling.
+
+Only unambiguous forms in this domain: "mk" is "mật khẩu" here (not "mình"), "k" alone
+is "không" (prices are not our topic). Values must already be in canonical form
+(``normalize(value) == value``; a test checks it).
+"""
+
+from __future__ import annotations
+
+ABBREVIATIONS: dict[str, str] = {
+    # negation / common words
+    "ko": "không",
+    "k": "không",
+    "kg": "không",
+    "kh": "không",
+    "hok": "không",
+    "hk": "không",
+    "khg": "không",
+    "dc": "được",
+    "dk": "đăng ký",
+    "dky": "đăng ký",
+    "dki": "đăng ký",
+    "j": "gì",
+    "ntn": "như thế nào",
+    "lm": "làm",
+    "ng": "người",
+    "r": "rồi",
+    "vs": "với",
+    "ms": "mới",
+    "cx": "cũng",
+    "mn": "mọi người",
+    "mng": "mọi người",
+    "nv": "nhân viên",
+    "bik": "biết",
+    "bit": "biết",
+    "ak": "à",
+    "uk": "ừ",
+    "uh": "ừ",
+    "oke": "ok",
+    "okie": "ok",
+    "okay": "ok",
+    "ad": "admin",
+    "thanks": "cảm ơn",
+    "thank": "cảm ơn",
+    "tks": "cảm ơn",
+    "thks": "cảm ơn",
+    "camon": "cảm ơn",
+    # domain terms
+    "mk": "mật khẩu",
+    "pass": "mật khẩu",
+    "password": "mật khẩu",
+    "tk": "tài khoản",
+    "cccd": "căn cước công dân",
+    "cmnd": "chứng minh nhân dân",
+    "cmt": "chứng minh thư",
+    "sdt": "số điện thoại",
+    "dt": "điện thoại",
+    "dthoai": "điện thoại",
+    "dvc": "dịch vụ công",
+    "dvcqg": "dịch vụ công quốc gia",
+    "gplx": "giấy phép lái xe",
+    "bhyt": "bảo hiểm y tế",
+    "bhxh": "bảo hiểm xã hội",
+    "hs": "hồ sơ",
+    "llyp": "lý lịch tư pháp",
+    "lltp": "lý lịch tư pháp",
+    "vneid": "vneid",
+    "vnid": "vneid",
+    "vneld": "vneid",
+    "vnied": "vneid",
+    "dddt": "định danh điện tử",
+    "ddt": "định danh điện tử",
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Installs whatever is missing, idempotently and fast when nothing changed:
+#   .venv       Python 3.11: gateway, action server, knowledge engine, tests
+#   .venv-rasa  Python 3.10: Rasa Open Source 3.6 (it requires Python < 3.11)
+#   the database migrated, the Rasa model trained when its inputs changed.
+# Called by `make run` and `make test`; safe to run by hand.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+export PIP_DISABLE_PIP_VERSION_CHECK=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 RASA_TELEMETRY_ENABLED=false
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+hash_of() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
+
+find_python() {  # find_python 3.11 -> a python executable of that version
+  local v=$1 c
+  for c in "python$v" /root/.pyenv/versions/$v*/bin/python /usr/bin/python$v /usr/local/bin/python$v; do
+    if command -v "$c" >/dev/null 2>&1 && "$c" -c "import sys; assert sys.version_info[:2] == tuple(map(int, '$v'.split('.')))" 2>/dev/null; then
+      command -v "$c"; return 0
+    fi
+  done
+  return 1
+}
+
+ensure_venv() {  # ensure_venv DIR PYVERSION REQUIREMENTS... 
+  local dir=$1 version=$2; shift 2
+  local stamp="$dir/.requirements.sha" want
+  want=$(hash_of "$@")
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  local py
+  py=$(find_python "$version") || { echo "Python $version not found: install it (e.g. pyenv install $version) and run again." >&2; exit 1; }
+  if [ ! -x "$dir/bin/python" ]; then
+    say "creating $dir (Python $version)"
+    "$py" -m venv "$dir"
+    "$dir/bin/pip" install -q --upgrade pip wheel
+  fi
+  local req
+  for req in "$@"; do
+    say "installing $req into $dir (first time: several minutes)"
+    "$dir/bin/pip" install -q -r "$req" 2>&1 | grep -v "^WARNING: Location" || true
+    [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "pip install -r $req failed" >&2; exit 1; }
+  done
+  echo "$want" > "$stamp"
+}
+
+ensure_venv .venv 3.11 requirements/app.txt requirements/dev.txt
+if [ ! -f .venv/.editable ] || [ pyproject.toml -nt .venv/.editable ]; then
+  .venv/bin/pip install -q --no-deps -e . 2>&1 | grep -v -e "^WARNING: Location" -e "^ *$" | grep -iE "error" || true
+  touch .venv/.editable
+fi
+ensure_venv .venv-rasa 3.10 requirements/rasa.txt
+
+mkdir -p var models
+say "migrating the database"
+.venv/bin/assistant db upgrade 2>&1 | grep -v "INFO alembic" || true
+
+# The Rasa model depends on its data and on the normaliser the tokenizer calls; Rasa's own
+# fingerprint does not see bot/, so we keep ours.
+fingerprint=$(hash_of config.yml domain.yml $(find data -type f | sort) $(find bot/text bot/nlu -name '*.py' | sort) requirements/rasa.txt)
+if [ ! -f models/assistant.tar.gz ] || [ "$(cat models/.fingerprint 2>/dev/null)" != "$fingerprint" ]; then
+  say "training the Rasa model (about 1-2 minutes)"
+  PYTHONPATH="$ROOT" .venv-rasa/bin/rasa train --force --fixed-model-name assistant --out models \
+    --config config.yml --domain domain.yml --data data 2>&1 | tail -n 5
+  echo "$fingerprint" > models/.fingerprint
+fi
+say "setup complete"

@@ -1,0 +1,110 @@
+"""Conversations through the real gateway HTTP API, with Rasa and the action server running.
+
+The last tests stop the action server, then Rasa, to check the apology path: keep them last.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bot.conversation.dispatcher import APOLOGY
+from bot.conversation.models import UndeliveredMessage
+from bot.db import session_scope
+from bot.supervisor import Stack
+
+pytestmark = pytest.mark.stack
+
+
+def say(gateway: httpx.Client, text: str, sender: str | None = None) -> list[dict[str, Any]]:
+    response = gateway.post(
+        "/api/messages", json={"sender": sender or uuid.uuid4().hex, "text": text}
+    )
+    assert response.status_code == 200, response.text
+    messages: list[dict[str, Any]] = response.json()["messages"]
+    return messages
+
+
+def texts(messages: list[dict[str, Any]]) -> list[str]:
+    return [m["text"] for m in messages]
+
+
+def test_health_is_ok(gateway: httpx.Client) -> None:
+    body = gateway.get("/healthz").json()
+    assert body["status"] == "ok", body
+
+
+@pytest.mark.parametrize("text", ["xin chào", "chao ban", "alo ad ơi", "/greet"])
+def test_greet(gateway: httpx.Client, responses: dict[str, Any], text: str) -> None:
+    messages = say(gateway, text)
+    assert texts(messages) == [responses["utter_greet"]["text"]]
+    assert [b["title"] for b in messages[0]["buttons"]] == [
+        b["title"] for b in responses["utter_greet"]["buttons"]
+    ]
+
+
+@pytest.mark.parametrize(
+    "text", ["bạn giúp được gì cho tôi", "ban ho tro nhung gi", "bot lm dc j v"]
+)
+def test_capabilities(gateway: httpx.Client, responses: dict[str, Any], text: str) -> None:
+    assert texts(say(gateway, text)) == [responses["utter_capabilities"]["text"]]
+
+
+@pytest.mark.parametrize("text", ["bạn là người hay máy vậy", "ban co phai robot khong"])
+def test_bot_challenge(gateway: httpx.Client, responses: dict[str, Any], text: str) -> None:
+    assert texts(say(gateway, text)) == [responses["utter_iamabot"]["text"]]
+
+
+@pytest.mark.parametrize("text", ["tạm biệt nhé", "bye bye"])
+def test_goodbye(gateway: httpx.Client, responses: dict[str, Any], text: str) -> None:
+    assert texts(say(gateway, text)) == [responses["utter_goodbye"]["text"]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "giá vàng hôm nay bao nhiêu",
+        "ket qua xo so mien bac hom nay",
+        "thời tiết hà nội mai thế nào",
+        "cho tôi số điện thoại của ông hàng xóm",
+    ],
+)
+def test_out_of_scope(gateway: httpx.Client, responses: dict[str, Any], text: str) -> None:
+    assert texts(say(gateway, text)) == [responses["utter_out_of_scope"]["text"]]
+
+
+def test_one_conversation_per_sender(gateway: httpx.Client, responses: dict[str, Any]) -> None:
+    sender = uuid.uuid4().hex
+    say(gateway, "khong huu ich gi ca", sender)
+    # After an unhelpful answer the offer of a person is answered with "có".
+    assert texts(say(gateway, "có", sender)) == [responses["utter_request_human"]["text"]]
+
+
+def _kept(sender: str) -> list[str]:
+    with session_scope() as session:
+        rows = session.scalars(
+            select(UndeliveredMessage).where(UndeliveredMessage.sender == f"web:{sender}")
+        )
+        return [row.reason for row in rows]
+
+
+def test_action_server_down_gives_apology(gateway: httpx.Client, stack: Stack) -> None:
+    stack.stop_service(stack.get("actions"))
+    sender = uuid.uuid4().hex
+    assert texts(say(gateway, "làm sao kích hoạt vneid mức 2", sender)) == [APOLOGY]
+    assert _kept(sender) == ["rasa returned no reply"]
+    assert gateway.get("/healthz").status_code == 503
+
+
+def test_rasa_down_gives_apology(gateway: httpx.Client, stack: Stack) -> None:
+    stack.stop_service(stack.get("rasa"))
+    sender = uuid.uuid4().hex
+    assert texts(say(gateway, "xin chào", sender)) == [APOLOGY]
+    assert _kept(sender)[0].startswith("rasa unavailable")
+    health = gateway.get("/healthz")
+    assert health.status_code == 503
+    assert health.json()["checks"]["rasa"]["ok"] is False

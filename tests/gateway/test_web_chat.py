@@ -1,0 +1,112 @@
+"""The gateway's web channel and health against a fake Rasa over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from bot.conversation.dispatcher import APOLOGY
+from bot.conversation.models import UndeliveredMessage
+from bot.db import session_scope
+from bot.gateway.app import create_app
+from bot.settings import Settings
+from tests.fakes.rasa import FakeRasa
+from tests.fakes.servers import free_port, serve
+
+
+@pytest.fixture(scope="module")
+def fake_rasa() -> Iterator[tuple[FakeRasa, int]]:
+    fake = FakeRasa()
+    with serve(fake.app) as url:
+        yield fake, int(urlsplit(url).port or 0)
+
+
+@pytest.fixture
+async def client(
+    fake_rasa: tuple[FakeRasa, int], migrated_db: None
+) -> AsyncIterator[httpx.AsyncClient]:
+    fake, port = fake_rasa
+    fake.mode = "ok"
+    settings = Settings(
+        rasa_port=port, rasa_token="secret", action_server_port=port, rasa_timeout_seconds=1.0
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as http:
+            yield http
+
+
+async def test_message_round_trip_renders_text_and_buttons(
+    client: httpx.AsyncClient, fake_rasa: tuple[FakeRasa, int]
+) -> None:
+    response = await client.post("/api/messages", json={"sender": "abc-1", "text": "xin chào"})
+    assert response.status_code == 200
+    messages = response.json()["messages"]
+    assert messages[0]["text"] == "echo: xin chào"
+    assert messages[0]["buttons"] == [{"title": "Gặp người hỗ trợ", "payload": "/request_human"}]
+    sent = fake_rasa[0].received[-1]
+    assert sent["sender"] == "web:abc-1"
+    assert sent["metadata"]["channel"] == "web"
+
+
+@pytest.mark.parametrize("mode", ["slow", "error", "empty"])
+async def test_rasa_trouble_gives_apology_and_keeps_message(
+    client: httpx.AsyncClient, fake_rasa: tuple[FakeRasa, int], mode: str
+) -> None:
+    fake_rasa[0].mode, fake_rasa[0].delay = mode, 2.0
+    text = f"tin nhắn khi rasa {mode}"
+    response = await client.post("/api/messages", json={"sender": "abc-2", "text": text})
+    assert response.status_code == 200
+    assert response.json()["messages"] == [
+        {"text": APOLOGY, "buttons": [], "image": None, "custom": None}
+    ]
+    with session_scope() as session:
+        kept = session.scalars(select(UndeliveredMessage).where(UndeliveredMessage.text == text))
+        assert [m.sender for m in kept] == ["web:abc-2"]
+
+
+async def test_rasa_down_gives_apology() -> None:
+    settings = Settings(rasa_port=free_port(), rasa_timeout_seconds=1.0)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as http:
+            response = await http.post("/api/messages", json={"sender": "x", "text": "alo"})
+            assert response.json()["messages"][0]["text"] == APOLOGY
+            health = await http.get("/healthz")
+            assert health.status_code == 503
+            assert health.json()["checks"]["rasa"]["ok"] is False
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ({"sender": "abc", "text": "   "}, "chưa nhập nội dung"),
+        ({"sender": "abc", "text": "a" * 4001}, "dài quá"),
+        ({"sender": "bad sender!", "text": "hi"}, "không hợp lệ"),
+        ({"text": "hi"}, "không hợp lệ"),
+    ],
+)
+async def test_bad_input_gets_vietnamese_error(
+    client: httpx.AsyncClient, body: dict[str, str], fragment: str
+) -> None:
+    response = await client.post("/api/messages", json=body)
+    assert response.status_code == 422
+    assert fragment in response.json()["detail"]
+
+
+async def test_health_ok_when_everything_is_up(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "ok"
+
+
+async def test_page_is_served(client: httpx.AsyncClient) -> None:
+    page = await client.get("/")
+    assert page.status_code == 200 and "Trợ lý dịch vụ công" in page.text
+    assert (await client.get("/static/chat.js")).status_code == 200
