@@ -1,16 +1,40 @@
-"""Knowledge-base answers: ``action_answer_question``."""
+"""Knowledge-base actions: answer a question, record feedback on the answer."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-NOT_FOUND = (
-    "Xin lỗi, mình chưa tìm được hướng dẫn chắc chắn cho câu hỏi này. "
-    "Bạn có thể hỏi lại ngắn gọn hơn, hoặc gặp người của tổ công nghệ số cộng đồng."
-)
+from bot.knowledge.answer import HUMAN_BUTTON, NOTHING_TEXT
+from bot.knowledge.responder import Reply, Responder, record_feedback
+from bot.knowledge.service import IndexMissing, get_knowledge_base
+from bot.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+
+def channel_of(tracker: Tracker) -> str:
+    metadata = tracker.latest_message.get("metadata") or {}
+    return str(metadata.get("channel") or "unknown")
+
+
+def _entity(tracker: Tracker, name: str) -> str | None:
+    value = next(tracker.get_latest_entity_values(name), None)
+    return str(value) if value else None
+
+
+def _reply(question: str, channel: str, previous: str | None, chosen: str | None) -> Reply:
+    responder = Responder(get_knowledge_base().searcher(), get_settings().kb_confidence_threshold)
+    if chosen:  # a button from an earlier "did you mean" list
+        reply = responder.answer_article(chosen)
+        if reply is not None:
+            return reply
+    return responder.answer(question, channel, previous)
 
 
 class ActionAnswerQuestion(Action):
@@ -20,8 +44,50 @@ class ActionAnswerQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(
-            text=NOT_FOUND,
-            buttons=[{"title": "Gặp người hỗ trợ", "payload": "/request_human"}],
-        )
+        question = str(tracker.latest_message.get("text") or "")
+        try:
+            # Search is CPU work (~30 ms): keep the action server's event loop free.
+            reply = await asyncio.to_thread(
+                _reply, question, channel_of(tracker), tracker.get_slot("kb_last_article"),
+                _entity(tracker, "article_id"),
+            )
+        except IndexMissing:
+            logger.error("no knowledge index: run `kb build`")
+            dispatcher.utter_message(text=NOTHING_TEXT, buttons=[HUMAN_BUTTON])
+            return []
+        for message in reply.messages:
+            dispatcher.utter_message(**message)
+        events = [SlotSet("kb_last_question", question)]
+        if reply.article_id:
+            events.append(SlotSet("kb_last_article", reply.article_id))
+        return events
+
+
+class ActionRecordFeedback(Action):
+    def name(self) -> str:
+        return "action_record_feedback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        article = tracker.get_slot("kb_last_article")
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if article and intent in {"feedback_positive", "feedback_negative"}:
+            await asyncio.to_thread(
+                record_feedback, channel_of(tracker), str(article),
+                intent == "feedback_positive", str(tracker.get_slot("kb_last_question") or ""),
+            )
         return []
+
+
+def warm_up() -> None:
+    """Load the model and the index when the action server starts, not on the first
+    resident's question."""
+    try:
+        searcher = get_knowledge_base().searcher()
+        searcher.search("kích hoạt tài khoản định danh điện tử")
+    except IndexMissing:
+        logger.warning("no knowledge index yet: run `kb build` (make setup does)")
+
+
+warm_up()

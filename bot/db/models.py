@@ -3,5 +3,6 @@
 from bot.audit import AuditEvent
 from bot.conversation.models import UndeliveredMessage
 from bot.db.base import Base
+from bot.knowledge.models import Feedback, UnansweredQuestion
 
-__all__ = ["AuditEvent", "Base", "UndeliveredMessage"]
+__all__ = ["AuditEvent", "Base", "Feedback", "UnansweredQuestion", "UndeliveredMessage"]

@@ -106,7 +106,8 @@ def calibrate(
             # Folded back to raw features: z = intercept + sum(w * feature).
             "weights": [float(w) for w in model.coef_[0] / scale],
             "intercept": float(model.intercept_[0] - np.sum(model.coef_[0] * mean / scale)),
-            "threshold": min(0.8, max(0.3, threshold + 1e-6)),
+            # Never under 0.5: below that the top article is more likely wrong than right.
+            "threshold": min(0.8, max(0.5, threshold + 1e-6)),
             "samples": {
                 "in_scope": len(samples) - len(oos),
                 "out_of_scope": len(oos),

@@ -30,8 +30,13 @@ class Embedder(Protocol):
 class SentenceTransformerEmbedder:
     def __init__(self, model: str) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         import torch
+        import transformers
         from sentence_transformers import SentenceTransformer
+
+        transformers.utils.logging.disable_progress_bar()
+        transformers.utils.logging.set_verbosity_error()
 
         # Two cores: more threads than cores only adds contention per query.
         torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))

@@ -29,6 +29,7 @@ MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
 RRF_K = 5.0
 FEATURES = (
     "dense_top",
+    "dense_question",
     "dense_gap",
     "coverage",
     "bigram_coverage",
@@ -111,6 +112,7 @@ class Searcher:
         self.units: list[dict[str, str]] = meta["units"]
         self.unit_article = np.array([position[u["article"]] for u in self.units], dtype=np.int64)
         self.index = faiss.read_index(str(build_dir / "index.faiss"))
+        self.is_question = np.array([u["kind"] in {"question", "title"} for u in self.units])
         unit_tokens = [bm25_tokens(u["text"]) for u in self.units]
         self.unit_terms = [set(tokens) for tokens in unit_tokens]
         self.article_units: list[list[int]] = [[] for _ in self.article_ids]
@@ -134,16 +136,20 @@ class Searcher:
     def embed_query(self, query: str) -> Vectors:
         return self.embedder.queries([self.dense_query_text(query)])
 
-    def _dense_scores(self, vector: Vectors, exclude: set[int]) -> np.ndarray:
-        scores = np.full(len(self.article_ids), -1.0)
-        sims, rows = self.index.search(vector.reshape(1, -1), self.index.ntotal)
-        for sim, row in zip(sims[0], rows[0], strict=True):
-            if row < 0 or int(row) in exclude:
-                continue
-            a = self.unit_article[row]
-            if sim > scores[a]:
-                scores[a] = float(sim)
-        return scores
+    def _dense_scores(self, vector: Vectors, exclude: set[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Per article: the best unit's cosine, and the best title/question's cosine
+        (question-to-question similarity is the sharper in-scope signal)."""
+        sims = np.full(len(self.units), -1.0)
+        scores, rows = self.index.search(vector.reshape(1, -1), self.index.ntotal)
+        valid = rows[0] >= 0
+        sims[rows[0][valid]] = scores[0][valid]
+        if exclude:
+            sims[list(exclude)] = -1.0
+        best = np.full(len(self.article_ids), -1.0)
+        np.maximum.at(best, self.unit_article, sims)
+        best_question = np.full(len(self.article_ids), -1.0)
+        np.maximum.at(best_question, self.unit_article, np.where(self.is_question, sims, -1.0))
+        return best, best_question
 
     def _bm25_scores(self, tokens: list[str], exclude: set[int]) -> np.ndarray:
         # Article-level BM25 (title, questions and body together) plus the best single
@@ -188,17 +194,18 @@ class Searcher:
         k: int = 5,
         exclude_units: set[int] | None = None,
         query_vector: Vectors | None = None,
+        exclude_articles: set[str] | None = None,
     ) -> SearchResult:
         exclude = exclude_units or set()
         tokens = bm25_tokens(query)
         dense_text = self.dense_query_text(query)
         if mode == "bm25":
-            dense = np.zeros(len(self.article_ids))
+            dense = dense_question = np.zeros(len(self.article_ids))
         else:
             vector = (
                 query_vector if query_vector is not None else self.embedder.queries([dense_text])
             )
-            dense = self._dense_scores(vector, exclude)
+            dense, dense_question = self._dense_scores(vector, exclude)
         bm25 = self._bm25_scores(tokens, exclude) if mode != "dense" else np.zeros(len(dense))
         bm25_rank, dense_rank = _ranks(bm25), _ranks(dense)
         if mode == "hybrid":
@@ -207,6 +214,8 @@ class Searcher:
                 fused = 1.0 / (RRF_K + dense_rank)
         else:
             fused = bm25 if mode == "bm25" else dense
+        for article_id in exclude_articles or ():
+            fused[self.article_ids.index(article_id)] = -np.inf
         order = np.argsort(-fused, kind="stable")[:k]
         hits = [
             Hit(
@@ -221,6 +230,7 @@ class Searcher:
             for i in order
         ]
         features = self._features(tokens, fused, bm25, dense, order, exclude)
+        features["dense_question"] = float(dense_question[order[0]])
         return SearchResult(
             query=query,
             dense_query=dense_text,
