@@ -48,7 +48,10 @@ class ActionAnswerQuestion(Action):
         try:
             # Search is CPU work (~30 ms): keep the action server's event loop free.
             reply = await asyncio.to_thread(
-                _reply, question, channel_of(tracker), tracker.get_slot("kb_last_article"),
+                _reply,
+                question,
+                channel_of(tracker),
+                tracker.get_slot("kb_last_article"),
                 _entity(tracker, "article_id"),
             )
         except IndexMissing:
@@ -63,6 +66,36 @@ class ActionAnswerQuestion(Action):
         return events
 
 
+class ActionOutOfScope(Action):
+    """The NLU says out of scope; the knowledge base gets a say before we refuse: a
+    resident's real question phrased oddly ("mã gửi về điện thoại không thấy") should
+    still be answered when the search is confident."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        question = str(tracker.latest_message.get("text") or "")
+        try:
+            reply = await asyncio.to_thread(_confident_reply, question)
+        except Exception:  # no index or no model: refusing politely is still right
+            logger.exception("knowledge check for an out-of-scope message failed")
+            reply = None
+        if reply is None:
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return []
+        for message in reply.messages:
+            dispatcher.utter_message(**message)
+        return [SlotSet("kb_last_question", question), SlotSet("kb_last_article", reply.article_id)]
+
+
+def _confident_reply(question: str) -> Reply | None:
+    responder = Responder(get_knowledge_base().searcher(), get_settings().kb_confidence_threshold)
+    return responder.confident_answer(question)
+
+
 class ActionRecordFeedback(Action):
     def name(self) -> str:
         return "action_record_feedback"
@@ -74,8 +107,11 @@ class ActionRecordFeedback(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if article and intent in {"feedback_positive", "feedback_negative"}:
             await asyncio.to_thread(
-                record_feedback, channel_of(tracker), str(article),
-                intent == "feedback_positive", str(tracker.get_slot("kb_last_question") or ""),
+                record_feedback,
+                channel_of(tracker),
+                str(article),
+                intent == "feedback_positive",
+                str(tracker.get_slot("kb_last_question") or ""),
             )
         return []
 
@@ -88,6 +124,8 @@ def warm_up() -> None:
         searcher.search("kích hoạt tài khoản định danh điện tử")
     except IndexMissing:
         logger.warning("no knowledge index yet: run `kb build` (make setup does)")
+    except Exception:  # the server still starts; questions get the apology meanwhile
+        logger.exception("could not load the knowledge base")
 
 
 warm_up()

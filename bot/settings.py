@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     # sentence-transformers model name or folder; empty = the offline e5-small folder
     # built at setup under var/models/.
     kb_embedding_model: str = ""
+    # Where `kb build` publishes the index; empty = var/knowledge.
+    kb_index_dir: Path | None = None
     # Override the calibrated confidence threshold (0-1); empty = the calibrated one.
     kb_confidence_threshold: float | None = Field(default=None, ge=0, le=1)
     # Articles whose last_reviewed is older than this get a lint warning.
@@ -75,13 +77,18 @@ class Settings(BaseSettings):
     def tracker_dialect(self) -> str:
         return self.tracker_url.split(":", 1)[0].split("+", 1)[0]
 
-    @property
-    def kb_index_dir(self) -> Path:
-        return self.var_dir / "knowledge"
+    @model_validator(mode="after")
+    def _defaults_under_var(self) -> Settings:
+        if self.kb_index_dir is None:
+            self.kb_index_dir = self.var_dir / "knowledge"
+        if not self.kb_embedding_model:
+            self.kb_embedding_model = str(self.var_dir / "models" / "multilingual-e5-small")
+        return self
 
     @property
-    def kb_model(self) -> str:
-        return self.kb_embedding_model or str(self.var_dir / "models" / "multilingual-e5-small")
+    def kb_index_path(self) -> Path:
+        assert self.kb_index_dir is not None  # filled by _defaults_under_var
+        return self.kb_index_dir
 
     @property
     def rasa_url(self) -> str:

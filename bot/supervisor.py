@@ -55,6 +55,9 @@ def stack_environment(settings: Settings, token: str) -> dict[str, str]:
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "RASA_TELEMETRY_ENABLED": "false",  # no network but the loopback
             "VAR_DIR": str(settings.var_dir),
+            "KB_INDEX_DIR": str(settings.kb_index_path),
+            "KB_EMBEDDING_MODEL": settings.kb_embedding_model,
+            "KB_EMBEDDING_BACKEND": settings.kb_embedding_backend,
             "DATABASE_URL": settings.database_url,
             "RASA_HOST": settings.rasa_host,
             "RASA_PORT": str(settings.rasa_port),

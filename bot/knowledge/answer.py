@@ -34,8 +34,9 @@ Message = dict[str, Any]
 
 def plain(text: str) -> str:
     """Markdown the editors write -> plain chat text ("[Đổi số](x.md)" -> "Đổi số")."""
-    text = _MD_LINK.sub(lambda m: m.group(1) if m.group(2).endswith(".md") else
-                        f"{m.group(1)} ({m.group(2)})", text)
+    text = _MD_LINK.sub(
+        lambda m: m.group(1) if m.group(2).endswith(".md") else f"{m.group(1)} ({m.group(2)})", text
+    )
     return _EMPHASIS.sub("", text).strip()
 
 

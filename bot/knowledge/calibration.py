@@ -66,7 +66,7 @@ class QueryCache:
 
     def save(self) -> None:
         tmp = self.path.with_suffix(".tmp.npz")
-        np.savez(tmp, **self.vectors)
+        np.savez(tmp, **self.vectors)  # type: ignore[arg-type]
         tmp.replace(self.path)
 
 

@@ -51,12 +51,12 @@ def _build(settings: Settings, args: argparse.Namespace) -> int:
     embedder = embedder_from(settings)
     loaded = time.perf_counter() - started
     oos = out_of_scope_examples(settings.kb_calibration_nlu_file, settings.kb_calibration_file)
-    cache = QueryCache(settings.kb_index_dir / "query-cache.npz", embedder)
-    settings.kb_index_dir.mkdir(parents=True, exist_ok=True)
+    cache = QueryCache(settings.kb_index_path / "query-cache.npz", embedder)
+    settings.kb_index_path.mkdir(parents=True, exist_ok=True)
     stats = build_index(
         articles,
         embedder,
-        settings.kb_index_dir,
+        settings.kb_index_path,
         calibrate=lambda staging: calibrate(staging, embedder, oos, cache),
     )
     print(

@@ -64,7 +64,8 @@ def lint(directory: Path, stale_after_days: int = 180, today: date | None = None
                         article.path,
                         _line(article, question),
                         "error",
-                        f"câu hỏi '{question}' đã có trong bài {other.id}: mỗi câu chỉ thuộc một bài",
+                        f"câu hỏi '{question}' đã có trong bài {other.id}: "
+                        "mỗi câu chỉ thuộc một bài",
                     )
                 )
             seen.setdefault(key, article)

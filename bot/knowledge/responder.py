@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from bot.db import session_scope
 from bot.knowledge.answer import Message, article_messages, unsure_messages
 from bot.knowledge.models import Feedback, UnansweredQuestion
-from bot.knowledge.search import SearchResult, Searcher
+from bot.knowledge.search import Searcher, SearchResult
 from bot.privacy import mask_pii
 from bot.text import fold
 
@@ -62,6 +62,14 @@ class Responder:
             result = max(readings, key=lambda r: r.confidence)
         return result
 
+    def confident_answer(self, question: str) -> Reply | None:
+        """The answer only when the search is confident (nothing recorded otherwise)."""
+        result = self.searcher.search(question)
+        if result.top is None or result.confidence < self.threshold:
+            return None
+        article = self.searcher.articles[result.top.article_id]
+        return Reply(article_messages(article), result.top.article_id, True, result)
+
     def answer(self, question: str, channel: str, previous_article: str | None = None) -> Reply:
         result = self.search(question, previous_article)
         top = result.top
@@ -76,18 +84,26 @@ class Responder:
 def record_unanswered(question: str, channel: str, result: SearchResult) -> None:
     try:
         with session_scope() as session:
-            session.add(UnansweredQuestion(
-                channel=channel,
-                question=mask_pii(question)[:2000],
-                folded=fold(mask_pii(question))[:500],
-                confidence=result.confidence,
-                candidates=",".join(h.article_id for h in result.hits[:3]),
-            ))
+            session.add(
+                UnansweredQuestion(
+                    channel=channel,
+                    question=mask_pii(question)[:2000],
+                    folded=fold(mask_pii(question))[:500],
+                    confidence=result.confidence,
+                    candidates=",".join(h.article_id for h in result.hits[:3]),
+                )
+            )
     except Exception:  # the resident still gets an answer; the report misses one row
         logger.exception("could not record an unanswered question")
 
 
 def record_feedback(channel: str, article_id: str, helpful: bool, question: str) -> None:
     with session_scope() as session:
-        session.add(Feedback(channel=channel, article_id=article_id, helpful=helpful,
-                             question=mask_pii(question)[:2000]))
+        session.add(
+            Feedback(
+                channel=channel,
+                article_id=article_id,
+                helpful=helpful,
+                question=mask_pii(question)[:2000],
+            )
+        )

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ def bm25_tokens(text: str) -> list[str]:
     """Folded syllables plus syllable bigrams ("dang_ky"): Vietnamese words are mostly
     two syllables, so bigrams recover word-level matches."""
     syllables = fold(text).split()
-    return syllables + [f"{a}_{b}" for a, b in zip(syllables, syllables[1:], strict=False)]
+    return syllables + [f"{a}_{b}" for a, b in itertools.pairwise(syllables)]
 
 
 @dataclass
@@ -179,7 +180,7 @@ class Searcher:
                 return 0.0
             weights = [max(self.bm25.idf.get(t, unseen), 0.0) for t in items]
             found = sum(w for t, w in zip(items, weights, strict=True) if t in terms)
-            return found / (sum(weights) or 1.0)
+            return float(found / (sum(weights) or 1.0))
 
         syllables = [t for t in tokens if "_" not in t]
         bigrams = [t for t in tokens if "_" in t]
@@ -210,6 +211,9 @@ class Searcher:
         bm25_rank, dense_rank = _ranks(bm25), _ranks(dense)
         if mode == "hybrid":
             fused = 1.0 / (RRF_K + bm25_rank) + 1.0 / (RRF_K + dense_rank)
+            # Ties are common with two rankings (each list's #1 scores the same): break
+            # them by the raw scores, each scaled to its best.
+            fused += 1e-3 * (bm25 / (bm25.max() or 1.0) + dense / (abs(dense.max()) or 1.0))
             if not tokens or bm25.max() <= 0:
                 fused = 1.0 / (RRF_K + dense_rank)
         else:

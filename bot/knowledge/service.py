@@ -79,10 +79,10 @@ class KnowledgeBase:
 
 
 def embedder_from(settings: Settings) -> Embedder:
-    return load_embedder(settings.kb_embedding_backend, settings.kb_model)
+    return load_embedder(settings.kb_embedding_backend, settings.kb_embedding_model)
 
 
 @lru_cache
 def get_knowledge_base() -> KnowledgeBase:
     settings = get_settings()
-    return KnowledgeBase(settings.kb_index_dir, embedder_from(settings))
+    return KnowledgeBase(settings.kb_index_path, embedder_from(settings))

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bot.conversation.dispatcher import APOLOGY
 from bot.conversation.models import UndeliveredMessage
 from bot.db import session_scope
+from bot.knowledge.models import Feedback
 from bot.supervisor import Stack
 
 pytestmark = pytest.mark.stack
@@ -82,6 +83,48 @@ def test_one_conversation_per_sender(gateway: httpx.Client, responses: dict[str,
     say(gateway, "khong huu ich gi ca", sender)
     # After an unhelpful answer the offer of a person is answered with "có".
     assert texts(say(gateway, "có", sender)) == [responses["utter_request_human"]["text"]]
+
+
+def test_knowledge_answer_with_sources_and_feedback(gateway: httpx.Client) -> None:
+    sender = uuid.uuid4().hex
+    messages = say(gateway, "quen mat khau vneid thi lam sao", sender)
+    assert "Quên mật khẩu" in messages[0]["text"]
+    assert "Nguồn: https://" in messages[-1]["text"]
+    assert [b["payload"] for b in messages[-1]["buttons"]] == [
+        "/feedback_positive",
+        "/feedback_negative",
+    ]
+    thanks = say(gateway, "/feedback_positive", sender)
+    assert thanks[0]["text"].startswith("Cảm ơn bạn đã cho mình biết")
+    with session_scope() as session:
+        rows = session.scalars(
+            select(Feedback).where(Feedback.article_id == "vneid-forgot-password")
+        ).all()
+        assert any(row.helpful and row.channel == "web" for row in rows)
+
+
+def test_unsure_answer_offers_articles_then_a_button_answers(gateway: httpx.Client) -> None:
+    sender = uuid.uuid4().hex
+    messages = say(gateway, "thủ tục ly hôn cần giấy tờ gì", sender)
+    buttons = messages[-1]["buttons"]
+    assert buttons[-1]["payload"] == "/request_human"
+    choice = next(b for b in buttons if b["payload"].startswith("/ask_question{"))
+    answer = say(gateway, choice["payload"], sender)
+    assert "Nguồn: https://" in answer[-1]["text"]
+
+
+def test_out_of_scope_wording_of_a_real_question_is_answered(gateway: httpx.Client) -> None:
+    messages = say(gateway, "mã gửi về điện thoại không thấy")
+    assert "OTP" in messages[0]["text"]
+    assert "Nguồn: https://" in messages[-1]["text"]
+
+
+def test_follow_up_question_uses_context(gateway: httpx.Client) -> None:
+    sender = uuid.uuid4().hex
+    first = say(gateway, "đăng ký tạm trú online như thế nào", sender)
+    assert "tạm trú" in first[0]["text"].lower()
+    follow = say(gateway, "thế còn thường trú thì sao", sender)
+    assert "thường trú" in follow[0]["text"].lower()
 
 
 def _kept(sender: str) -> list[str]:

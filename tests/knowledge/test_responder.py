@@ -1,0 +1,53 @@
+"""The answer flow: confident answers, unsure answers recorded (masked), follow-ups."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.db import session_scope
+from bot.knowledge.models import Feedback, UnansweredQuestion
+from bot.knowledge.responder import Responder, is_follow_up, record_feedback
+from bot.knowledge.search import Searcher
+
+
+def test_confident_answer(searcher: Searcher, migrated_db: None) -> None:
+    reply = Responder(searcher).answer("quen mat khau vneid thi lam sao", "web")
+    assert reply.confident and reply.article_id == "vneid-forgot-password"
+    assert "Nguồn: https://" in reply.messages[-1]["text"]
+
+
+def test_unsure_answer_offers_titles_and_a_person_and_is_recorded_masked(
+    searcher: Searcher, migrated_db: None
+) -> None:
+    question = "thủ tục nhận lương hưu, số cccd của tôi là 001203004567"
+    reply = Responder(searcher).answer(question, "telegram")
+    assert not reply.confident and reply.article_id is None
+    buttons = reply.messages[0]["buttons"]
+    assert buttons[-1]["payload"] == "/request_human"
+    assert all(b["payload"].startswith("/ask_question{") for b in buttons[:-1])
+    with session_scope() as session:
+        row = session.scalars(
+            select(UnansweredQuestion).order_by(UnansweredQuestion.id.desc())
+        ).first()
+        assert row is not None and row.channel == "telegram"
+        assert "001203004567" not in row.question and "*********567" in row.question
+
+
+def test_follow_up_uses_the_previous_topic(searcher: Searcher) -> None:
+    assert is_follow_up("còn mức 1 thì sao?") and is_follow_up("the con thuong tru thi sao")
+    assert not is_follow_up("quên mật khẩu vneid thì phải làm những bước nào ở nhà")
+    responder = Responder(searcher)
+    alone = responder.search("the con thuong tru thi sao")
+    after = responder.search("the con thuong tru thi sao", "residence-temporary-tam-tru")
+    assert after.top is not None and after.top.article_id == "residence-permanent-thuong-tru"
+    assert alone.top is not None
+    follow = responder.search("còn mức 1 thì sao", "vneid-register-level2")
+    assert "vneid-register-level2" not in [h.article_id for h in follow.hits]
+    assert "vneid-register-level1" in [h.article_id for h in follow.hits[:3]]
+
+
+def test_feedback_is_recorded(migrated_db: None) -> None:
+    record_feedback("web", "vneid-forgot-password", False, "gọi 0912345678 giúp")
+    with session_scope() as session:
+        row = session.scalars(select(Feedback).order_by(Feedback.id.desc())).first()
+        assert row is not None and not row.helpful and "0912345678" not in row.question

@@ -1,0 +1,86 @@
+"""Retrieval on the real index, and the evaluation floors the README promises."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.knowledge.evaluation import ModeReport, evaluate, load_questions
+from bot.knowledge.restore import DiacriticRestorer
+from bot.knowledge.search import Mode, Searcher, bm25_tokens
+from bot.settings import ROOT
+
+FLOORS = {"hit@1": 0.90, "hit@1 unaccented": 0.85, "out-of-scope rejection": 0.90}
+
+
+def test_bm25_tokens_fold_and_pair() -> None:
+    assert bm25_tokens("Đăng ký tạm trú") == [
+        "dang",
+        "ky",
+        "tam",
+        "tru",
+        "dang_ky",
+        "ky_tam",
+        "tam_tru",
+    ]
+
+
+def test_restorer_puts_accents_back() -> None:
+    restorer = DiacriticRestorer(["Làm mức 2 xong thì biết kết quả bằng cách nào", "kết quả"])
+    assert restorer.restore("lam muc 2 xong thi biet ket qua") == (
+        "làm mức 2 xong thì biết kết quả"
+    )
+    assert restorer.restore("vneid") == "vneid"
+
+
+@pytest.mark.parametrize(
+    ("query", "article"),
+    [
+        ("quen mat khau vneid thi lam sao", "vneid-forgot-password"),
+        ("Quên mật khẩu VNeID phải làm sao?", "vneid-forgot-password"),
+        ("ko nhan dc ma otp", "error-otp-login"),
+        ("dang ky tam tru online", "residence-temporary-tam-tru"),
+        ("nop phat nguoi tren mang", "traffic-fines-online"),
+    ],
+)
+def test_finds_the_article_whatever_the_typing(
+    searcher: Searcher, query: str, article: str
+) -> None:
+    result = searcher.search(query)
+    assert result.top is not None and result.top.article_id == article
+    assert result.confidence >= searcher.threshold()
+
+
+@pytest.mark.parametrize("query", ["giá vàng hôm nay", "ket qua xo so mien bac"])
+def test_out_of_scope_is_under_the_threshold(searcher: Searcher, query: str) -> None:
+    assert searcher.search(query).confidence < searcher.threshold()
+
+
+@pytest.fixture(scope="module")
+def reports(searcher: Searcher) -> dict[Mode, ModeReport]:
+    return evaluate(searcher, load_questions(ROOT / "knowledge" / "eval" / "questions.yaml"))
+
+
+def test_eval_set_size() -> None:
+    questions = load_questions(ROOT / "knowledge" / "eval" / "questions.yaml")
+    assert sum(q.article is not None for q in questions) >= 200
+    assert sum(q.article is None for q in questions) >= 40
+
+
+def test_eval_floors(reports: dict[Mode, ModeReport]) -> None:
+    hybrid = reports["hybrid"]
+    figures = {
+        "hit@1": hybrid.overall.row()["hit@1"],
+        "hit@1 unaccented": hybrid.by_style["unaccented"].row()["hit@1"],
+        "out-of-scope rejection": hybrid.rejection,
+    }
+    print(figures)
+    for name, floor in FLOORS.items():
+        assert figures[name] >= floor, f"{name} {figures[name]:.3f} < {floor}"
+
+
+def test_hybrid_beats_both_baselines(reports: dict[Mode, ModeReport]) -> None:
+    hybrid = reports["hybrid"].overall.row()
+    for baseline in ("bm25", "dense"):
+        other = reports[baseline].overall.row()
+        assert hybrid["hit@1"] > other["hit@1"], baseline
+        assert hybrid["mrr"] > other["mrr"], baseline
