@@ -28,9 +28,26 @@ lint: setup  ## ruff and mypy
 test: lint  ## every test: unit, Rasa data validation, NLU evaluation, end-to-end
 	$(VENV)/pytest -q
 
+.PHONY: kb-lint
+kb-lint: setup  ## check every knowledge article (file:line for each problem)
+	$(VENV)/kb lint
+
+.PHONY: kb-build
+kb-build: setup  ## publish the knowledge index (the running assistant reloads it)
+	$(VENV)/kb build
+
+.PHONY: kb-eval
+kb-eval: setup  ## retrieval quality: hit@1/hit@3/MRR per style, out-of-scope rejection
+	$(VENV)/kb eval
+
+.PHONY: nlu-eval
+nlu-eval: setup  ## NLU held-out evaluation: per-intent F1, fails under macro F1 0.85
+	PYTHONPATH=. .venv-rasa/bin/python scripts/nlu_eval.py
+
 .PHONY: bench
-bench: setup  ## latency benchmark through the gateway and Rasa REST (starts the stack)
+bench: setup  ## latency: gateway and Rasa REST (starts the stack), knowledge search and builds
 	$(VENV)/python scripts/bench_latency.py
+	$(VENV)/python scripts/bench_kb.py
 
 .PHONY: clean
 clean:  ## remove runtime files (databases, logs, trained models); keeps the venvs

@@ -1,4 +1,5 @@
-"""Masking of personal data (ID numbers, phone numbers, e-mails) for logs and reports."""
+"""Masking of personal data (ID numbers, phone numbers, e-mails) and secrets in URLs,
+for logs and reports."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ _PATTERNS = [
 ]
 
 
+_SECRETS = re.compile(r"(?i)\b(token|access_token|secret|password)=([^&\s]+)")
+
+
 def _mask(match: re.Match[str]) -> str:
     value = match.group()
     if "@" in value:
@@ -24,6 +28,7 @@ def _mask(match: re.Match[str]) -> str:
 
 def mask_pii(text: str) -> str:
     """Replace ID numbers, phone numbers and e-mails in ``text`` by masked forms."""
+    text = _SECRETS.sub(lambda m: f"{m.group(1)}=***", text)
     for pattern in _PATTERNS:
         text = pattern.sub(_mask, text)
     return text

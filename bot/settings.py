@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=ROOT / ".env", extra="ignore")
+    # Empty variables count as unset, so a copied .env.example changes nothing.
+    model_config = SettingsConfigDict(env_file=ROOT / ".env", extra="ignore", env_ignore_empty=True)
 
     # Where runtime files live (SQLite databases, logs, the knowledge index).
     var_dir: Path = ROOT / "var"

@@ -18,6 +18,7 @@ from bot.privacy import mask_pii
         ("gọi +84 912 345 678", "gọi ********678"),
         ("cmnd 012345678", "cmnd ******678"),
         ("mail nguyen.van.a@gmail.com", "mail n***@gmail.com"),
+        ("GET /status?token=abc123&x=1", "GET /status?token=***&x=1"),
     ],
 )
 def test_masks_personal_data(raw: str, expected: str) -> None:
