@@ -66,6 +66,15 @@ class Settings(BaseSettings):
     # Articles whose last_reviewed is older than this get a lint warning.
     kb_stale_after_days: int = 180
 
+    # Application status look-ups: "sql" (the ward office's registry, loaded with
+    # `status import`) or "http" (a provincial system, docs/status-provider.openapi.yaml).
+    status_provider: str = "sql"
+    status_http_url: str = ""
+    status_http_token: SecretStr | None = None
+    status_http_timeout_seconds: float = Field(default=3.0, gt=0)
+    # Look-ups allowed per resident per hour, so codes cannot be enumerated.
+    status_lookups_per_hour: int = Field(default=10, ge=1)
+
     # Public name shown to residents, e.g. "phường Tây Hồ".
     ward_name: str = "phường"
 

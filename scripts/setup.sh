@@ -32,7 +32,7 @@ ensure_venv() {  # ensure_venv DIR PYVERSION REQUIREMENTS...
   if [ ! -x "$dir/bin/python" ]; then
     say "creating $dir (Python $version)"
     "$py" -m venv "$dir"
-    "$dir/bin/pip" install -q --upgrade pip wheel
+    "$dir/bin/pip" install -q --upgrade pip wheel 2>&1 | grep -v "^WARNING: Location" || true
   fi
   local req
   for req in "$@"; do

@@ -4,5 +4,16 @@ from bot.audit import AuditEvent
 from bot.conversation.models import UndeliveredMessage
 from bot.db.base import Base
 from bot.knowledge.models import Feedback, UnansweredQuestion
+from bot.status.models import Application, StatusChange, StatusLookup, Subscription
 
-__all__ = ["AuditEvent", "Base", "Feedback", "UnansweredQuestion", "UndeliveredMessage"]
+__all__ = [
+    "Application",
+    "AuditEvent",
+    "Base",
+    "Feedback",
+    "StatusChange",
+    "StatusLookup",
+    "Subscription",
+    "UnansweredQuestion",
+    "UndeliveredMessage",
+]
