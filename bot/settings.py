@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     status_http_timeout_seconds: float = Field(default=3.0, gt=0)
     # Look-ups allowed per resident per hour, so codes cannot be enumerated.
     status_lookups_per_hour: int = Field(default=10, ge=1)
+    # How often the gateway turns new status changes into messages for subscribers.
+    status_notify_interval_seconds: float = Field(default=5.0, gt=0)
 
     # Public name shown to residents, e.g. "phường Tây Hồ".
     ward_name: str = "phường"

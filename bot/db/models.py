@@ -5,12 +5,14 @@ from bot.conversation.models import UndeliveredMessage
 from bot.db.base import Base
 from bot.knowledge.models import Feedback, UnansweredQuestion
 from bot.status.models import Application, StatusChange, StatusLookup, Subscription
+from bot.status.notifier import OutboxMessage
 
 __all__ = [
     "Application",
     "AuditEvent",
     "Base",
     "Feedback",
+    "OutboxMessage",
     "StatusChange",
     "StatusLookup",
     "Subscription",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,6 +18,7 @@ from bot.gateway.routes import health, web_chat
 from bot.gateway.static_files import STATIC_DIR
 from bot.logs import configure_logging
 from bot.settings import Settings, get_settings
+from bot.status.notify_loop import notify_loop
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -29,7 +31,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.rasa = RasaClient(settings.rasa_url, token, settings.rasa_timeout_seconds)
         app.state.http = httpx.AsyncClient(timeout=3.0)
         app.state.dispatcher = Dispatcher(app.state.rasa, settings.ward_name)
+        notifier = asyncio.create_task(notify_loop(settings.status_notify_interval_seconds))
         yield
+        notifier.cancel()
         await app.state.rasa.aclose()
         await app.state.http.aclose()
 

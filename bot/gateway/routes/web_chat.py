@@ -8,11 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field, field_validator
+from starlette.concurrency import run_in_threadpool
 
 from bot.channels.base import OutgoingMessage
 from bot.conversation.dispatcher import Dispatcher
+from bot.db import session_scope
 from bot.gateway.deps import get_dispatcher
 from bot.gateway.static_files import STATIC_DIR
+from bot.status.notifier import take_pending
 
 router = APIRouter(tags=["web chat"])
 
@@ -41,6 +44,20 @@ class Reply(BaseModel):
 @router.get("/", include_in_schema=False)
 async def page() -> FileResponse:
     return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/api/messages/pending", response_model=Reply)
+async def pending(sender: str) -> Reply:
+    """Messages the assistant sent on its own (status updates), polled by the web chat."""
+    if not _SENDER.match(sender):
+        raise HTTPException(422, "Mã người gửi không hợp lệ.")
+    texts = await run_in_threadpool(_take, sender)
+    return Reply(messages=[OutgoingMessage(text=t) for t in texts])
+
+
+def _take(sender: str) -> list[str]:
+    with session_scope() as session:
+        return take_pending(session, "web", sender)
 
 
 @router.post("/api/messages", response_model=Reply)

@@ -99,6 +99,18 @@
     input.style.height = Math.min(input.scrollHeight, 120) + "px";
   });
 
+  // Status updates for applications the resident follows arrive on their own.
+  async function poll() {
+    try {
+      const res = await fetch("/api/messages/pending?sender=" + encodeURIComponent(sender));
+      if (res.ok) {
+        const data = await res.json();
+        for (const m of data.messages || []) if (m.text) addMessage("bot", m.text);
+      }
+    } catch (e) { /* offline: try again at the next tick */ }
+  }
+  setInterval(poll, 15000);
+
   if (!sessionStorage.getItem("chat-greeted")) {
     sessionStorage.setItem("chat-greeted", "1");
     send("/greet", null);
