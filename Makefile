@@ -24,9 +24,16 @@ lint: setup  ## ruff and mypy
 	$(VENV)/ruff check bot actions tests scripts
 	$(VENV)/mypy bot actions
 
+# The database-facing tests run again on PostgreSQL when one answers on 127.0.0.1:5432.
+DB_TESTS := tests/status tests/gateway tests/actions tests/knowledge/test_responder.py tests/e2e/test_status.py
+
 .PHONY: test
-test: lint  ## every test: unit, Rasa data validation, NLU evaluation, end-to-end
+test: lint  ## every test: unit, Rasa data validation, NLU evaluation, end-to-end (+PostgreSQL)
 	$(VENV)/pytest -q
+	@if $(VENV)/python -c "import psycopg; psycopg.connect('postgresql://postgres@127.0.0.1:5432/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+		echo "== database tests again on PostgreSQL =="; \
+		TEST_DATABASE=postgres $(VENV)/pytest -q $(DB_TESTS); \
+	else echo "PostgreSQL not reachable on 127.0.0.1:5432: database tests ran on SQLite only"; fi
 
 .PHONY: kb-lint
 kb-lint: setup  ## check every knowledge article (file:line for each problem)
@@ -44,10 +51,15 @@ kb-eval: setup  ## retrieval quality: hit@1/hit@3/MRR per style, out-of-scope re
 nlu-eval: setup  ## NLU held-out evaluation: per-intent F1, fails under macro F1 0.85
 	PYTHONPATH=. .venv-rasa/bin/python scripts/nlu_eval.py
 
+.PHONY: demo-data
+demo-data: setup  ## load 40 invented applications into the registry (to try status look-ups)
+	$(VENV)/status import bot/status/samples/applications-demo.csv
+
 .PHONY: bench
 bench: setup  ## latency: gateway and Rasa REST (starts the stack), knowledge search and builds
 	$(VENV)/python scripts/bench_latency.py
 	$(VENV)/python scripts/bench_kb.py
+	$(VENV)/python scripts/bench_status.py
 
 .PHONY: clean
 clean:  ## remove runtime files (databases, logs, trained models); keeps the venvs

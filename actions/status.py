@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -59,7 +59,13 @@ class ActionCheckStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        code_text = str(tracker.get_slot("application_code") or "")
+        # From the form's slot, or from the message when it carried a code.
+        code = find_code(str(tracker.get_slot("application_code") or "")) or find_code(
+            str(tracker.latest_message.get("text") or "")
+        )
+        if code is None:  # the entity extractor is looser than the real format: ask
+            return [SlotSet("application_code", None), FollowupAction("status_form")]
+        code_text = code.code
         outcome = await asyncio.to_thread(get_status_service().lookup, tracker.sender_id, code_text)
         events: list[dict[str, Any]] = [SlotSet("application_code", None)]
         if outcome.kind == "found" and outcome.application is not None:

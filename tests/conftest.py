@@ -19,6 +19,33 @@ _VAR = Path(tempfile.mkdtemp(prefix="assistant-test-"))
 os.environ["VAR_DIR"] = str(_VAR)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+# TEST_DATABASE=postgres: the same tests against a fresh PostgreSQL database (make test
+# runs the database-facing tests a second time this way when PostgreSQL is reachable).
+if os.environ.get("TEST_DATABASE") == "postgres":
+    import atexit
+    import uuid
+
+    import psycopg
+
+    _ADMIN = os.environ.get(
+        "TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    _NAME = f"assistant_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(_ADMIN, autocommit=True) as _conn:
+        _conn.execute(f'CREATE DATABASE "{_NAME}"')
+    os.environ["DATABASE_URL"] = (
+        _ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{_NAME}"
+    )
+
+    def _drop() -> None:
+        from bot.db.session import get_engine
+
+        get_engine().dispose()
+        with psycopg.connect(_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{_NAME}" WITH (FORCE)')
+
+    atexit.register(_drop)
+
 # The model folder and index `make setup` builds (read-only here).
 REAL_INDEX = Path(__file__).resolve().parent.parent / "var" / "knowledge"
 os.environ["KB_INDEX_DIR"] = str(REAL_INDEX)

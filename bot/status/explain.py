@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.privacy import mask_pii
 from bot.status.providers import ApplicationStatus
 from bot.text import fold
 
@@ -47,7 +48,8 @@ def explain(app: ApplicationStatus, today: date | None = None) -> str:
     today = today or date.today()
     key = fold(app.status)
     office = app.office or "nơi đã nộp hồ sơ"
-    note = f" ({app.note})" if app.note else ""
+    # Exports sometimes carry a phone or ID number in the note: never show it in a chat.
+    note = f" ({mask_pii(app.note)})" if app.note else ""
     due = f" Ngày hẹn trả: {app.due_at:%d/%m/%Y}." if app.due_at else ""
     for keywords, text in _RULES:
         if any(k in key for k in keywords):

@@ -62,6 +62,12 @@ def test_malformed_code_explained_then_cancel(talk: Any, responses: dict[str, An
     assert talk("xin chào") == [responses["utter_greet"]["text"]]
 
 
+def test_code_shaped_but_impossible_date_asks_again(talk: Any, responses: dict[str, Any]) -> None:
+    answer = talk("tra hồ sơ G22.123-241399-0012")
+    assert answer[-1] == responses["utter_ask_application_code"]["text"]
+    assert f"Hồ sơ {SUPPLEMENT}" in "\n".join(talk(SUPPLEMENT))
+
+
 def test_unknown_code(talk: Any) -> None:
     answer = talk("tra hồ sơ G22.123-241015-9999")[0]
     assert "không tìm thấy hồ sơ" in answer and "giấy tiếp nhận" in answer
