@@ -40,7 +40,7 @@ def plain(text: str) -> str:
     return _EMPHASIS.sub("", text).strip()
 
 
-def _pack(paragraphs: list[str], limit: int = MAX_MESSAGE) -> list[str]:
+def pack(paragraphs: list[str], limit: int = MAX_MESSAGE) -> list[str]:
     """Group paragraphs into messages of at most ``limit`` characters, never splitting
     a paragraph unless it alone is longer than the limit (then at line breaks).
 
@@ -75,7 +75,7 @@ def article_messages(article: dict[str, Any]) -> list[Message]:
     urls = [s["url"] for s in article.get("sources", [])][:3]
     if urls:
         paragraphs.append("Nguồn: " + "\n".join(urls))
-    messages: list[Message] = [{"text": text} for text in _pack(paragraphs)]
+    messages: list[Message] = [{"text": text} for text in pack(paragraphs)]
     messages[-1]["buttons"] = FEEDBACK_BUTTONS
     return messages
 

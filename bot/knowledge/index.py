@@ -19,6 +19,7 @@ from typing import Any
 import faiss
 import numpy as np
 
+from bot.knowledge.answer import pack
 from bot.knowledge.articles import Article
 from bot.knowledge.embeddings import Embedder, Vectors
 
@@ -58,19 +59,8 @@ def article_units(article: Article) -> list[Unit]:
 
 
 def _chunks(text: str) -> list[str]:
-    """Paragraph-sized pieces of at most MAX_CHUNK characters."""
-    chunks: list[str] = []
-    current = ""
-    for line in (line.strip() for line in text.splitlines()):
-        if not line:
-            continue
-        if current and len(current) + len(line) + 1 > MAX_CHUNK:
-            chunks.append(current)
-            current = ""
-        current = f"{current}\n{line}" if current else line
-    if current:
-        chunks.append(current)
-    return chunks
+    """Paragraph-sized pieces of at most MAX_CHUNK characters (the answer's own packing)."""
+    return pack([line.strip() for line in text.splitlines() if line.strip()], MAX_CHUNK)
 
 
 def embed_units(embedder: Embedder, units: list[Unit]) -> Vectors:
