@@ -1,6 +1,7 @@
 """Every table of the project, imported here so Alembic sees one metadata."""
 
 from bot.audit import AuditEvent
+from bot.channels.zalo.tokens import ZaloToken
 from bot.conversation.models import UndeliveredMessage
 from bot.db.base import Base
 from bot.knowledge.models import Feedback, UnansweredQuestion
@@ -18,4 +19,5 @@ __all__ = [
     "Subscription",
     "UnansweredQuestion",
     "UndeliveredMessage",
+    "ZaloToken",
 ]
