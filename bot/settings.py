@@ -77,6 +77,22 @@ class Settings(BaseSettings):
     # How often the gateway turns new status changes into messages for subscribers.
     status_notify_interval_seconds: float = Field(default=5.0, gt=0)
 
+    # Zalo Official Account. The channel starts when ZALO_APP_ID and ZALO_OA_SECRET_KEY are
+    # set; Zalo calls POST {public URL}/webhooks/zalo.
+    zalo_app_id: str = ""
+    zalo_app_secret: SecretStr | None = None  # the app's secret_key (token refresh)
+    zalo_oa_secret_key: SecretStr | None = None  # the OA secret key (event signatures)
+    zalo_access_token: SecretStr | None = None  # first start only; then the database
+    zalo_refresh_token: SecretStr | None = None  # first start only; then the database
+    zalo_api_base: str = "https://openapi.zalo.me"
+    zalo_oauth_base: str = "https://oauth.zaloapp.com"
+    # Sources differ on where the signed timestamp comes from: "body" or "header"
+    # (X-ZEvent-Timestamp).
+    zalo_timestamp_source: str = "body"
+    zalo_max_event_age_seconds: int = 300
+    # Quick-reply button type: "oa.query.hide" sends the payload back as the user's text.
+    zalo_button_type: str = "oa.query.hide"
+
     # Public name shown to residents, e.g. "phường Tây Hồ".
     ward_name: str = "phường"
 
@@ -104,6 +120,10 @@ class Settings(BaseSettings):
     def kb_index_path(self) -> Path:
         assert self.kb_index_dir is not None  # filled by _defaults_under_var
         return self.kb_index_dir
+
+    @property
+    def zalo_enabled(self) -> bool:
+        return bool(self.zalo_app_id and self.zalo_oa_secret_key)
 
     @property
     def rasa_url(self) -> str:

@@ -1,6 +1,7 @@
 """Every table of the project, imported here so Alembic sees one metadata."""
 
 from bot.audit import AuditEvent
+from bot.channels.dedup import ChannelEvent
 from bot.channels.zalo.tokens import ZaloToken
 from bot.conversation.models import UndeliveredMessage
 from bot.db.base import Base
@@ -12,6 +13,7 @@ __all__ = [
     "Application",
     "AuditEvent",
     "Base",
+    "ChannelEvent",
     "Feedback",
     "OutboxMessage",
     "StatusChange",

@@ -12,6 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from bot.channels.zalo import webhook as zalo_webhook
+from bot.channels.zalo.setup import zalo_client
 from bot.conversation.dispatcher import Dispatcher
 from bot.conversation.rasa_client import RasaClient
 from bot.gateway.routes import health, web_chat
@@ -31,6 +33,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.rasa = RasaClient(settings.rasa_url, token, settings.rasa_timeout_seconds)
         app.state.http = httpx.AsyncClient(timeout=3.0)
         app.state.dispatcher = Dispatcher(app.state.rasa, settings.ward_name)
+        if settings.zalo_enabled:
+            app.state.zalo = zalo_client(settings)
         notifier = asyncio.create_task(notify_loop(settings.status_notify_interval_seconds))
         yield
         notifier.cancel()
@@ -53,6 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health.router)
     app.include_router(web_chat.router)
+    if settings.zalo_enabled:
+        app.include_router(zalo_webhook.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 

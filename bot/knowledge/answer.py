@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from bot.knowledge.search import SearchResult
+from bot.text.split import pack
 
 MAX_MESSAGE = 900  # characters: readable on a small phone, under every channel's limit
 FEEDBACK_BUTTONS = [
@@ -40,30 +41,6 @@ def plain(text: str) -> str:
     return _EMPHASIS.sub("", text).strip()
 
 
-def pack(paragraphs: list[str], limit: int = MAX_MESSAGE) -> list[str]:
-    """Group paragraphs into messages of at most ``limit`` characters, never splitting
-    a paragraph unless it alone is longer than the limit (then at line breaks).
-
-    Paragraphs are joined by a single newline: Rasa splits a text at blank lines into
-    separate messages, which would send one chat bubble per section."""
-    messages: list[str] = []
-    current = ""
-    for paragraph in paragraphs:
-        pieces = [paragraph] if len(paragraph) <= limit else paragraph.split("\n")
-        for piece in pieces:
-            while len(piece) > limit:  # a single line over the limit: cut at a space
-                cut = piece.rfind(" ", 0, limit) if " " in piece[:limit] else limit
-                messages.append(piece[:cut].strip())
-                piece = piece[cut:].strip()
-            if current and len(current) + 1 + len(piece) > limit:
-                messages.append(current)
-                current = ""
-            current = f"{current}\n{piece}" if current else piece
-    if current:
-        messages.append(current)
-    return messages
-
-
 def article_messages(article: dict[str, Any]) -> list[Message]:
     """Short answer, numbered steps, what to do if it fails, official sources."""
     paragraphs = [plain(article["short_answer"])]
@@ -75,7 +52,7 @@ def article_messages(article: dict[str, Any]) -> list[Message]:
     urls = [s["url"] for s in article.get("sources", [])][:3]
     if urls:
         paragraphs.append("Nguồn: " + "\n".join(urls))
-    messages: list[Message] = [{"text": text} for text in pack(paragraphs)]
+    messages: list[Message] = [{"text": text} for text in pack(paragraphs, MAX_MESSAGE)]
     messages[-1]["buttons"] = FEEDBACK_BUTTONS
     return messages
 

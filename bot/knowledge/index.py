@@ -19,9 +19,9 @@ from typing import Any
 import faiss
 import numpy as np
 
-from bot.knowledge.answer import pack
 from bot.knowledge.articles import Article
 from bot.knowledge.embeddings import Embedder, Vectors
+from bot.text.split import pack
 
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"

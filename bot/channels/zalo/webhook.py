@@ -1,0 +1,139 @@
+"""POST /webhooks/zalo: Zalo OA events in, answers out.
+
+Every event's signature is checked (X-ZEvent-Signature, optionally "mac="-prefixed, is the
+hex SHA-256 of app_id + raw body + timestamp + OA secret key: a plain hash, not an HMAC)
+and stale events are refused. The request is acknowledged at once and the event processed
+in the background: Zalo retries when it waits about 2 s. A retried event (same msg_id) is
+processed once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import time
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
+
+from bot.channels.base import OutgoingMessage
+from bot.channels.dedup import first_time
+from bot.channels.zalo.client import MAX_TEXT, ZaloClient
+from bot.channels.zalo.errors import ZaloError
+from bot.conversation.dispatcher import Dispatcher
+from bot.settings import Settings
+from bot.text.split import split_message
+
+logger = logging.getLogger(__name__)
+router = APIRouter(tags=["zalo"])
+NOT_TEXT = (
+    "Mình hiện chỉ đọc được tin nhắn chữ. Bạn gõ câu hỏi giúp mình nhé, có dấu hay không dấu "
+    'đều được (ví dụ: "quên mật khẩu VNeID").'
+)
+NON_TEXT_EVENTS = {
+    "user_send_image",
+    "user_send_sticker",
+    "user_send_gif",
+    "user_send_audio",
+    "user_send_video",
+    "user_send_file",
+    "user_send_location",
+    "user_send_link",
+    "user_send_business_card",
+}
+_tasks: set[asyncio.Task[None]] = set()
+
+
+def signature(app_id: str, body: bytes, timestamp: str, oa_secret_key: str) -> str:
+    return hashlib.sha256(
+        app_id.encode() + body + timestamp.encode() + oa_secret_key.encode()
+    ).hexdigest()
+
+
+def verify(settings: Settings, body: bytes, event: dict[str, Any], headers: Any) -> None:
+    """Raise 403 unless the event is signed with our OA secret key and recent."""
+    secret = settings.zalo_oa_secret_key.get_secret_value() if settings.zalo_oa_secret_key else ""
+    given = str(headers.get("x-zevent-signature", "")).strip()
+    given = given[4:] if given.lower().startswith("mac=") else given
+    if settings.zalo_timestamp_source == "header":
+        timestamp = str(headers.get("x-zevent-timestamp", ""))
+    else:
+        timestamp = str(event.get("timestamp", ""))
+    expected = signature(settings.zalo_app_id, body, timestamp, secret)
+    if not given or not hmac.compare_digest(given.lower(), expected):
+        raise HTTPException(403, "invalid signature")
+    try:
+        sent_ms = int(timestamp)
+    except ValueError as exc:
+        raise HTTPException(403, "invalid timestamp") from exc
+    if abs(time.time() * 1000 - sent_ms) > settings.zalo_max_event_age_seconds * 1000:
+        raise HTTPException(403, "stale event")
+
+
+async def deliver(client: ZaloClient, user_id: str, messages: list[OutgoingMessage]) -> None:
+    """Send answers within Zalo's limits; log what cannot be delivered, with the reason."""
+    for message in messages:
+        parts = split_message(message.text, MAX_TEXT) if message.text else []
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            try:
+                if last and message.buttons:
+                    buttons = [(b.title, b.payload) for b in message.buttons]
+                    await run_in_threadpool(client.send_buttons, user_id, part, buttons)
+                else:
+                    await run_in_threadpool(client.send_text, user_id, part)
+            except ZaloError as exc:
+                logger.warning("Zalo message to %s not delivered: %s", user_id, exc)
+                return
+
+
+async def handle_event(event: dict[str, Any], dispatcher: Dispatcher, client: ZaloClient) -> None:
+    name = str(event.get("event_name", ""))
+    if name == "user_send_text":
+        user_id = str((event.get("sender") or {}).get("id", ""))
+        text = str((event.get("message") or {}).get("text", "")).strip()
+        if user_id and text:
+            await deliver(client, user_id, await dispatcher.handle("zalo", user_id, text))
+    elif name == "follow":
+        user_id = str((event.get("follower") or {}).get("id", ""))
+        if user_id:
+            await deliver(client, user_id, await dispatcher.handle("zalo", user_id, "/greet"))
+    elif name in NON_TEXT_EVENTS:
+        user_id = str((event.get("sender") or {}).get("id", ""))
+        if user_id:
+            await deliver(client, user_id, [OutgoingMessage(text=NOT_TEXT)])
+    else:
+        logger.info("Zalo event %s ignored", name or "(no name)")
+
+
+def event_id(event: dict[str, Any]) -> str:
+    message_id = (event.get("message") or {}).get("msg_id")
+    if message_id:
+        return str(message_id)
+    person = (event.get("sender") or event.get("follower") or {}).get("id", "")
+    return f"{event.get('event_name')}:{person}:{event.get('timestamp')}"
+
+
+@router.post("/webhooks/zalo")
+async def zalo_webhook(request: Request) -> dict[str, bool]:
+    settings: Settings = request.app.state.settings
+    body = await request.body()
+    try:
+        event = json.loads(body)
+        if not isinstance(event, dict):
+            raise ValueError("not an object")
+    except ValueError as exc:
+        raise HTTPException(400, "body must be a JSON object") from exc
+    verify(settings, body, event, request.headers)
+    if not await run_in_threadpool(first_time, "zalo", event_id(event)):
+        return {"ok": True}  # a retry of an event already handled
+    task = asyncio.create_task(
+        handle_event(event, request.app.state.dispatcher, request.app.state.zalo)
+    )
+    _tasks.add(task)  # keep a reference until done
+    task.add_done_callback(_tasks.discard)
+    return {"ok": True}
