@@ -5,10 +5,11 @@ Every variable is documented in .env.example. Secrets only come from the environ
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,6 +78,15 @@ class Settings(BaseSettings):
     # How often the gateway turns new status changes into messages for subscribers.
     status_notify_interval_seconds: float = Field(default=5.0, gt=0)
 
+    # Telegram. The channel starts when TELEGRAM_BOT_TOKEN is set: long polling, or a
+    # webhook at {TELEGRAM_WEBHOOK_BASE_URL}/webhooks/telegram when that public URL is set.
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base: str = "https://api.telegram.org"  # or a self-hosted Bot API server
+    telegram_webhook_base_url: str = ""
+    # 1-256 characters of A-Z a-z 0-9 _ -; empty = a random one per start.
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_poll_timeout_seconds: int = 10
+
     # Zalo Official Account. The channel starts when ZALO_APP_ID and ZALO_OA_SECRET_KEY are
     # set; Zalo calls POST {public URL}/webhooks/zalo.
     zalo_app_id: str = ""
@@ -108,6 +118,15 @@ class Settings(BaseSettings):
     def tracker_dialect(self) -> str:
         return self.tracker_url.split(":", 1)[0].split("+", 1)[0]
 
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
+        ):
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET: 1-256 characters of A-Z a-z 0-9 _ -")
+        return value
+
     @model_validator(mode="after")
     def _defaults_under_var(self) -> Settings:
         if self.kb_index_dir is None:
@@ -120,6 +139,10 @@ class Settings(BaseSettings):
     def kb_index_path(self) -> Path:
         assert self.kb_index_dir is not None  # filled by _defaults_under_var
         return self.kb_index_dir
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_bot_token is not None
 
     @property
     def zalo_enabled(self) -> bool:

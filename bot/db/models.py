@@ -2,6 +2,7 @@
 
 from bot.audit import AuditEvent
 from bot.channels.dedup import ChannelEvent
+from bot.channels.payloads import ButtonPayload
 from bot.channels.zalo.tokens import ZaloToken
 from bot.conversation.models import UndeliveredMessage
 from bot.db.base import Base
@@ -13,6 +14,7 @@ __all__ = [
     "Application",
     "AuditEvent",
     "Base",
+    "ButtonPayload",
     "ChannelEvent",
     "Feedback",
     "OutboxMessage",

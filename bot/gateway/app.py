@@ -12,6 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from bot.channels.telegram import runner as telegram_runner
+from bot.channels.telegram.runner import start_telegram, stop_telegram
 from bot.channels.zalo import webhook as zalo_webhook
 from bot.channels.zalo.setup import zalo_client
 from bot.conversation.dispatcher import Dispatcher
@@ -35,9 +37,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.dispatcher = Dispatcher(app.state.rasa, settings.ward_name)
         if settings.zalo_enabled:
             app.state.zalo = zalo_client(settings)
+        if settings.telegram_enabled:
+            app.state.telegram, app.state.telegram_secret = await start_telegram(
+                settings, app.state.dispatcher
+            )
         notifier = asyncio.create_task(notify_loop(settings.status_notify_interval_seconds))
         yield
         notifier.cancel()
+        if settings.telegram_enabled:
+            await stop_telegram(app.state.telegram)
         await app.state.rasa.aclose()
         await app.state.http.aclose()
 
@@ -59,6 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_chat.router)
     if settings.zalo_enabled:
         app.include_router(zalo_webhook.router)
+    if settings.telegram_enabled:
+        app.include_router(telegram_runner.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 

@@ -1,0 +1,1 @@
+"""Telegram (python-telegram-bot): long polling by default, webhook with a secret token."""

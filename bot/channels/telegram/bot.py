@@ -1,0 +1,112 @@
+"""The Telegram channel: python-telegram-bot handlers that call the one dispatcher.
+
+Replies are sent as plain text (no parse mode: nothing to escape in residents' or
+editors' text; links stay clickable), split at paragraphs under 4096 characters; buttons
+become an inline keyboard whose presses come back as the button's payload.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.concurrency import run_in_threadpool
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.channels.base import OutgoingMessage
+from bot.channels.dedup import first_time
+from bot.channels.payloads import code_for, payload_for
+from bot.conversation.dispatcher import Dispatcher
+from bot.text.split import split_message
+
+logger = logging.getLogger(__name__)
+MAX_TEXT = 4096
+NOT_TEXT = (
+    "Mình hiện chỉ đọc được tin nhắn chữ. Bạn gõ câu hỏi giúp mình nhé, có dấu hay không dấu "
+    'đều được (ví dụ: "quên mật khẩu VNeID").'
+)
+
+
+async def send(app: Application, chat_id: int | str, messages: list[OutgoingMessage]) -> None:  # type: ignore[type-arg]
+    for message in messages:
+        parts = split_message(message.text, MAX_TEXT) if message.text else []
+        for i, part in enumerate(parts):
+            markup = None
+            if i == len(parts) - 1 and message.buttons:
+                codes = [await run_in_threadpool(code_for, b.payload) for b in message.buttons]
+                markup = InlineKeyboardMarkup(
+                    [
+                        [InlineKeyboardButton(b.title[:64], callback_data=c)]
+                        for b, c in zip(message.buttons, codes, strict=True)
+                    ]
+                )
+            await app.bot.send_message(
+                chat_id=chat_id, text=part, reply_markup=markup, disable_web_page_preview=True
+            )
+
+
+def build_handlers(app: Application, dispatcher: Dispatcher) -> None:  # type: ignore[type-arg]
+    async def once(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # A retried webhook (same update_id) is handled once.
+        if not await run_in_threadpool(first_time, "telegram", str(update.update_id)):
+            raise ApplicationHandlerStop
+
+    async def answer(update: Update, text: str) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        replies = await dispatcher.handle("telegram", str(chat.id), text)
+        await send(app, chat.id, replies)
+
+    async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await answer(update, "/greet")
+
+    async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await answer(update, "/ask_capabilities")
+
+    async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message and update.effective_message.text:
+            await answer(update, update.effective_message.text)
+
+    async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        await query.answer()
+        payload = await run_in_threadpool(payload_for, query.data or "")
+        if payload is None:
+            logger.info("unknown button code %r", query.data)
+            return
+        await answer(update, payload)
+
+    async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_chat:
+            await send(app, update.effective_chat.id, [OutgoingMessage(text=NOT_TEXT)])
+
+    app.add_handler(TypeHandler(Update, once), group=-1)
+    app.add_handler(CommandHandler("start", on_start))
+    app.add_handler(CommandHandler("help", on_help))
+    app.add_handler(CallbackQueryHandler(on_button))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
+    app.add_handler(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, on_other))
+
+
+def build_application(token: str, api_base: str, dispatcher: Dispatcher) -> Application:  # type: ignore[type-arg]
+    app = (
+        Application.builder()
+        .token(token)
+        .base_url(f"{api_base.rstrip('/')}/bot")
+        .base_file_url(f"{api_base.rstrip('/')}/file/bot")
+        .build()
+    )
+    build_handlers(app, dispatcher)
+    return app

@@ -1,0 +1,73 @@
+"""Start and stop the Telegram channel inside the gateway, and its webhook route.
+
+Long polling by default (works behind NAT, no public URL). With TELEGRAM_WEBHOOK_BASE_URL
+set, Telegram is told to POST updates to {base}/webhooks/telegram with a secret token that
+every request must carry (wrong or missing: 403, nothing processed).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+
+from fastapi import APIRouter, HTTPException, Request
+from telegram import Update
+from telegram.ext import Application
+
+from bot.channels.telegram.bot import build_application
+from bot.conversation.dispatcher import Dispatcher
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+router = APIRouter(tags=["telegram"])
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+async def start_telegram(settings: Settings, dispatcher: Dispatcher) -> tuple[Application, str]:  # type: ignore[type-arg]
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+    app = build_application(token, settings.telegram_api_base, dispatcher)
+    await app.initialize()
+    await app.start()
+    secret = (
+        settings.telegram_webhook_secret.get_secret_value()
+        if settings.telegram_webhook_secret
+        else secrets.token_urlsafe(32)
+    )
+    if settings.telegram_webhook_base_url:
+        url = settings.telegram_webhook_base_url.rstrip("/") + "/webhooks/telegram"
+        await app.bot.set_webhook(url=url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+        logger.info("Telegram webhook set to %s", url)
+    else:
+        await app.bot.delete_webhook()
+        assert app.updater is not None
+        await app.updater.start_polling(
+            timeout=settings.telegram_poll_timeout_seconds, allowed_updates=Update.ALL_TYPES
+        )
+        logger.info("Telegram long polling started")
+    return app, secret
+
+
+async def stop_telegram(app: Application) -> None:  # type: ignore[type-arg]
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    await app.stop()
+    await app.shutdown()
+
+
+@router.post("/webhooks/telegram")
+async def telegram_webhook(request: Request) -> dict[str, bool]:
+    secret: str = request.app.state.telegram_secret
+    given = request.headers.get(SECRET_HEADER, "")
+    if not given or not hmac.compare_digest(given, secret):
+        raise HTTPException(403, "invalid secret token")
+    try:
+        data = await request.json()
+        app: Application = request.app.state.telegram  # type: ignore[type-arg]
+        update = Update.de_json(data, app.bot)
+    except ValueError as exc:
+        raise HTTPException(400, "body must be a Telegram update") from exc
+    if update is None:
+        raise HTTPException(400, "body must be a Telegram update")
+    await app.update_queue.put(update)  # acknowledged now, processed by the application
+    return {"ok": True}
