@@ -19,6 +19,7 @@ from bot.channels.zalo.setup import zalo_client
 from bot.conversation.dispatcher import Dispatcher
 from bot.conversation.rasa_client import RasaClient
 from bot.gateway.routes import health, web_chat
+from bot.gateway.senders import channel_senders
 from bot.gateway.static_files import STATIC_DIR
 from bot.logs import configure_logging
 from bot.settings import Settings, get_settings
@@ -41,7 +42,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.telegram, app.state.telegram_secret = await start_telegram(
                 settings, app.state.dispatcher
             )
-        notifier = asyncio.create_task(notify_loop(settings.status_notify_interval_seconds))
+        notifier = asyncio.create_task(
+            notify_loop(settings.status_notify_interval_seconds, channel_senders(app.state))
+        )
         yield
         notifier.cancel()
         if settings.telegram_enabled:

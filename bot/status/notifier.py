@@ -126,3 +126,21 @@ def take_pending(session: Session, channel: str, user_id: str) -> list[str]:
     for row in rows:
         row.delivered_at = now
     return [row.text for row in rows]
+
+
+def undelivered(session: Session, channel: str, limit: int = 100) -> list[OutboxMessage]:
+    """The oldest undelivered messages of a pushing channel (Telegram, Zalo)."""
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.channel == channel, OutboxMessage.delivered_at.is_(None))
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        ).all()
+    )
+
+
+def mark_delivered(session: Session, message_id: int) -> None:
+    session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id).values(delivered_at=utcnow())
+    )

@@ -150,3 +150,36 @@ def test_webhook_mode_checks_the_secret_and_processes_once(
         time.sleep(0.3)
         assert len(telegram.to(user)) == 2
         assert sum(r["sender"] == f"telegram:{user}" for r in rasa.received) == 1
+
+
+def test_status_update_is_pushed_to_the_subscriber(polling: tuple[FakeRasa, FakeTelegram]) -> None:
+    from datetime import date
+
+    from bot.db import session_scope
+    from bot.status.models import Application, StatusChange
+    from bot.status.notifier import subscribe
+
+    _, telegram = polling
+    user = chat()
+    code = f"G22.123-241015-{user % 10000:04d}"
+    with session_scope() as session:
+        app = Application(
+            code=code,
+            lookup_key=code.replace(".", ""),
+            procedure="Tạm trú",
+            status="Đang xử lý",
+            received_at=date(2024, 10, 15),
+        )
+        session.add(app)
+        session.flush()
+        session.add(StatusChange(application_id=app.id, new_status="Đang xử lý"))
+        session.flush()
+        subscribe(session, app.lookup_key, "telegram", str(user))
+        session.add(
+            StatusChange(application_id=app.id, old_status="Đang xử lý", new_status="Đã có kết quả")
+        )
+        app.status = "Đã có kết quả"
+    wait_for(lambda: len(telegram.to(user)) == 1)
+    assert "Đã có kết quả" in telegram.to(user)[0]["text"]
+    time.sleep(0.6)
+    assert len(telegram.to(user)) == 1  # once per change

@@ -12,6 +12,7 @@ import logging
 from starlette.concurrency import run_in_threadpool
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
+    AIORateLimiter,
     Application,
     ApplicationHandlerStop,
     CallbackQueryHandler,
@@ -106,6 +107,8 @@ def build_application(token: str, api_base: str, dispatcher: Dispatcher) -> Appl
         .token(token)
         .base_url(f"{api_base.rstrip('/')}/bot")
         .base_file_url(f"{api_base.rstrip('/')}/file/bot")
+        # Telegram's flood limits (about 1 message/s per chat, 30/s overall): queue, not fail.
+        .rate_limiter(AIORateLimiter(max_retries=2))
         .build()
     )
     build_handlers(app, dispatcher)
