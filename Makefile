@@ -60,6 +60,7 @@ bench: setup  ## latency: gateway and Rasa REST (starts the stack), knowledge se
 	$(VENV)/python scripts/bench_latency.py
 	$(VENV)/python scripts/bench_kb.py
 	$(VENV)/python scripts/bench_status.py
+	$(VENV)/python scripts/bench_channels.py
 
 .PHONY: clean
 clean:  ## remove runtime files (databases, logs, trained models); keeps the venvs
