@@ -66,7 +66,10 @@ class ActionCheckStatus(Action):
         if code is None:  # the entity extractor is looser than the real format: ask
             return [SlotSet("application_code", None), FollowupAction("status_form")]
         code_text = code.code
-        outcome = await asyncio.to_thread(get_status_service().lookup, tracker.sender_id, code_text)
+        address = (tracker.latest_message.get("metadata") or {}).get("address")
+        outcome = await asyncio.to_thread(
+            get_status_service().lookup, tracker.sender_id, code_text, address
+        )
         events: list[dict[str, Any]] = [SlotSet("application_code", None)]
         if outcome.kind == "found" and outcome.application is not None:
             dispatcher.utter_message(
@@ -104,9 +107,9 @@ class ActionSubscribeStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        code = find_code(str(tracker.latest_message.get("text") or "")) or find_code(
-            str(tracker.get_slot("status_last_code") or "")
-        )
+        # Only a code this resident has just looked up (through the rate limit and the
+        # audit log): subscribing must not become a way to read other applications.
+        code = find_code(str(tracker.get_slot("status_last_code") or ""))
         if code is None:
             dispatcher.utter_message(
                 text='Bạn tra cứu hồ sơ trước (gửi mã hồ sơ), rồi bấm "Báo cho tôi khi có kết '

@@ -11,6 +11,14 @@ import logging
 from bot.privacy import mask_pii
 
 
+class MaskingFormatter(logging.Formatter):
+    """Masks the whole formatted record, tracebacks included (an exception's text may
+    quote what a resident typed)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_pii(super().format(record))
+
+
 class MaskingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -22,7 +30,7 @@ class MaskingFilter(logging.Filter):
 
 def configure_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(MaskingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

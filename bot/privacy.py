@@ -8,9 +8,10 @@ import re
 # 12-digit personal ID (căn cước), 9-digit old ID card, Vietnamese phone numbers
 # (0xxxxxxxxx, +84xxxxxxxxx, with optional spaces/dots), e-mail addresses.
 _PATTERNS = [
+    # ID numbers, also typed in groups ("0790 9300 1234", "079 093 001 234")
+    re.compile(r"(?<![\w.-])\d(?:[ .]?\d){11}(?![\w-])"),
     re.compile(r"(?<![\w.-])(?:\+?84|0)(?:[\s.-]?\d){8,10}(?![\w-])"),
-    re.compile(r"(?<![\w.-])\d{12}(?![\w-])"),
-    re.compile(r"(?<![\w.-])\d{9}(?![\w-])"),
+    re.compile(r"(?<![\w.-])\d(?:[ .]?\d){8}(?![\w-])"),
     re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
 ]
 

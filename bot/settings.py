@@ -5,6 +5,7 @@ Every variable is documented in .env.example. Secrets only come from the environ
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +18,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 class Settings(BaseSettings):
     # Empty variables count as unset, so a copied .env.example changes nothing.
-    model_config = SettingsConfigDict(env_file=ROOT / ".env", extra="ignore", env_ignore_empty=True)
+    # ASSISTANT_ENV_FILE="" reads no file (the tests: a developer's .env must not leak in).
+    model_config = SettingsConfigDict(
+        env_file=os.environ.get("ASSISTANT_ENV_FILE", str(ROOT / ".env")) or None,
+        extra="ignore",
+        env_ignore_empty=True,
+    )
 
     # Where runtime files live (SQLite databases, logs, the knowledge index).
     var_dir: Path = ROOT / "var"
@@ -75,6 +81,8 @@ class Settings(BaseSettings):
     status_http_timeout_seconds: float = Field(default=3.0, gt=0)
     # Look-ups allowed per resident per hour, so codes cannot be enumerated.
     status_lookups_per_hour: int = Field(default=10, ge=1)
+    # And per web client address (a browser picks its own sender id).
+    status_lookups_per_address_per_hour: int = Field(default=60, ge=1)
     # How often the gateway turns new status changes into messages for subscribers.
     status_notify_interval_seconds: float = Field(default=5.0, gt=0)
 

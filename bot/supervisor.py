@@ -21,6 +21,7 @@ from typing import IO
 
 import httpx
 
+from bot.privacy import mask_pii
 from bot.settings import ROOT, Settings
 
 
@@ -128,14 +129,14 @@ class Stack:
         self.echo = echo
         self.log_dir = settings.var_dir / "log"
 
-    def start(self, timeout: float = 240.0) -> None:
+    def start(self, timeout: float = 240.0, cancelled: Callable[[], bool] = lambda: False) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for service in self.services:
             self._spawn(service)
         deadline = time.monotonic() + timeout
         try:
             for service in self.services:
-                self._wait_ready(service, deadline)
+                self._wait_ready(service, deadline, cancelled)
         except BaseException:
             self.stop()
             raise
@@ -158,17 +159,21 @@ class Stack:
     def _pump(self, service: Service) -> None:
         assert service.process and service.process.stdout and service.log_path
         with service.log_path.open("ab") as log:
-            for line in service.process.stdout:
-                log.write(line)
+            for raw in service.process.stdout:
+                # Rasa and rasa-sdk log on their own: mask what they print too.
+                line = mask_pii(raw.decode("utf-8", "replace"))
+                log.write(line.encode("utf-8"))
                 log.flush()
                 if self.echo is not None:
-                    self.echo.write(f"[{service.name}] {line.decode('utf-8', 'replace')}")
+                    self.echo.write(f"[{service.name}] {line}")
                     self.echo.flush()
 
-    def _wait_ready(self, service: Service, deadline: float) -> None:
+    def _wait_ready(self, service: Service, deadline: float, cancelled: Callable[[], bool]) -> None:
         assert service.process
         with httpx.Client(timeout=2.0) as client:
             while True:
+                if cancelled():
+                    raise StartupError("start-up interrupted")
                 code = service.process.poll()
                 if code is not None:
                     raise StartupError(
@@ -182,7 +187,8 @@ class Stack:
                     pass
                 if time.monotonic() > deadline:
                     raise StartupError(
-                        f"{service.name} was not ready in time ({service.ready_url}); "
+                        f"{service.name} was not ready in time "
+                        f"({mask_pii(service.ready_url)}); "
                         f"see {service.log_path}:\n{self.tail(service)}"
                     )
                 time.sleep(0.5)
@@ -229,7 +235,7 @@ def run(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, _stop)
     print("Đang khởi động Rasa, máy chủ hành động và cổng web… (Starting; Rasa takes ~30 s)")
     try:
-        stack.start()
+        stack.start(cancelled=stopping.is_set)  # Ctrl-C during start-up stops it too
     except StartupError as exc:
         print(f"\nKhông khởi động được / failed to start: {exc}", file=sys.stderr)
         return 1

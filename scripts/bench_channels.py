@@ -61,24 +61,31 @@ def main() -> int:
     args = parser.parse_args()
     telegram, zalo = FakeTelegram(), FakeZalo()
     with serve(telegram.app) as telegram_url, serve(zalo.app) as zalo_url:
-        os.environ.update({
-            "VAR_DIR": tempfile.mkdtemp(prefix="bench-channels-"),
-            "KB_INDEX_DIR": str(ROOT / "var" / "knowledge"),
-            "TELEGRAM_BOT_TOKEN": telegram.token, "TELEGRAM_API_BASE": telegram_url,
-            "TELEGRAM_WEBHOOK_BASE_URL": "https://bench.example.vn",
-            "TELEGRAM_WEBHOOK_SECRET": SECRET,
-            "ZALO_APP_ID": APP_ID, "ZALO_OA_SECRET_KEY": OA_SECRET,
-            "ZALO_APP_SECRET": "app-secret", "ZALO_ACCESS_TOKEN": "access-0",
-            "ZALO_REFRESH_TOKEN": "refresh-0", "ZALO_API_BASE": zalo_url,
-            "ZALO_OAUTH_BASE": zalo_url,
-        })
+        os.environ.update(
+            {
+                "VAR_DIR": tempfile.mkdtemp(prefix="bench-channels-"),
+                "KB_INDEX_DIR": str(ROOT / "var" / "knowledge"),
+                "TELEGRAM_BOT_TOKEN": telegram.token,
+                "TELEGRAM_API_BASE": telegram_url,
+                "TELEGRAM_WEBHOOK_BASE_URL": "https://bench.example.vn",
+                "TELEGRAM_WEBHOOK_SECRET": SECRET,
+                "ZALO_APP_ID": APP_ID,
+                "ZALO_OA_SECRET_KEY": OA_SECRET,
+                "ZALO_APP_SECRET": "app-secret",
+                "ZALO_ACCESS_TOKEN": "access-0",
+                "ZALO_REFRESH_TOKEN": "refresh-0",
+                "ZALO_API_BASE": zalo_url,
+                "ZALO_OAUTH_BASE": zalo_url,
+            }
+        )
         from bot.db.migrate import upgrade
         from bot.settings import Settings
         from bot.supervisor import Stack
 
         upgrade()
-        settings = Settings(rasa_port=free_port(), action_server_port=free_port(),
-                            gateway_port=free_port())
+        settings = Settings(
+            rasa_port=free_port(), action_server_port=free_port(), gateway_port=free_port()
+        )
         stack = Stack(settings)
         stack.start()
         try:
@@ -91,27 +98,43 @@ def main() -> int:
                 chat = 10**9 + i + 1000
                 update = telegram.message(chat, "xin chào")
                 telegram.updates.remove(update)
-                http.post("/webhooks/telegram", json=update,
-                          headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+                http.post(
+                    "/webhooks/telegram",
+                    json=update,
+                    headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+                )
                 wait(lambda: len(telegram.to(chat)) >= 1)
 
             def via_zalo(i: int) -> None:
                 user = uuid.uuid4().hex
-                event = {"event_name": "user_send_text", "app_id": APP_ID,
-                         "sender": {"id": user}, "recipient": {"id": "oa"},
-                         "message": {"text": "xin chào", "msg_id": uuid.uuid4().hex},
-                         "timestamp": str(int(time.time() * 1000))}
+                event = {
+                    "event_name": "user_send_text",
+                    "app_id": APP_ID,
+                    "sender": {"id": user},
+                    "recipient": {"id": "oa"},
+                    "message": {"text": "xin chào", "msg_id": uuid.uuid4().hex},
+                    "timestamp": str(int(time.time() * 1000)),
+                }
                 body = json.dumps(event).encode()
                 mac = signature(APP_ID, body, event["timestamp"], OA_SECRET)
                 http.post("/webhooks/zalo", content=body, headers={"X-ZEvent-Signature": mac})
                 wait(lambda: any(m["recipient"]["user_id"] == user for m in zalo.sent))
 
             rows = []
-            for name, once in (("web /api/messages", web), ("telegram webhook", via_telegram),
-                               ("zalo webhook", via_zalo)):
+            for name, once in (
+                ("web /api/messages", web),
+                ("telegram webhook", via_telegram),
+                ("zalo webhook", via_zalo),
+            ):
                 latencies, elapsed = timed(args.messages, once)
-                rows.append((name, statistics.median(latencies),
-                             latencies[int(len(latencies) * 0.95) - 1], args.messages / elapsed))
+                rows.append(
+                    (
+                        name,
+                        statistics.median(latencies),
+                        latencies[int(len(latencies) * 0.95) - 1],
+                        args.messages / elapsed,
+                    )
+                )
             base = rows[0][1]
             print(f"{args.messages} greetings, one after another, real stack, fake platforms")
             for name, p50, p95, rate in rows:

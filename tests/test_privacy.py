@@ -17,6 +17,8 @@ from bot.privacy import mask_pii
         ("sđt 0912345678 nhé", "sđt *******678 nhé"),
         ("gọi +84 912 345 678", "gọi ********678"),
         ("cmnd 012345678", "cmnd ******678"),
+        ("số 0790 9300 1234 nhé", "số *********234 nhé"),
+        ("số 079 093 001 234", "số *********234"),
         ("mail nguyen.van.a@gmail.com", "mail n***@gmail.com"),
         ("GET /status?token=abc123&x=1", "GET /status?token=***&x=1"),
     ],
@@ -34,3 +36,16 @@ def test_logging_filter_masks_arguments() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "from %s", ("0912345678",), None)
     MaskingFilter().filter(record)
     assert record.getMessage() == "from *******678"
+
+
+def test_formatter_masks_tracebacks() -> None:
+    from bot.logs import MaskingFormatter
+
+    try:
+        raise ValueError("bad input 001203004567")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
+    text = MaskingFormatter("%(message)s").format(record)
+    assert "001203004567" not in text and "*********567" in text

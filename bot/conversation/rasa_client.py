@@ -11,6 +11,13 @@ class RasaUnavailable(Exception):
     """Rasa did not answer in time, or answered with an error."""
 
 
+def _describe(exc: Exception) -> str:
+    """The error without its URL: Rasa's API token travels in the query string."""
+    if isinstance(exc, httpx.HTTPStatusError):
+        return f"HTTP {exc.response.status_code}"
+    return type(exc).__name__
+
+
 class RasaClient:
     def __init__(self, base_url: str, token: str | None, timeout: float) -> None:
         self._token = token
@@ -34,7 +41,7 @@ class RasaClient:
             response.raise_for_status()
             replies = response.json()
         except (httpx.HTTPError, ValueError) as exc:
-            raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            raise RasaUnavailable(_describe(exc)) from exc
         if not isinstance(replies, list):
             raise RasaUnavailable(f"unexpected reply from Rasa: {replies!r:.200}")
         return [r for r in replies if isinstance(r, dict)]
@@ -47,5 +54,5 @@ class RasaClient:
             response.raise_for_status()
             data = response.json()
         except (httpx.HTTPError, ValueError) as exc:
-            raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            raise RasaUnavailable(_describe(exc)) from exc
         return data if isinstance(data, dict) else {}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.knowledge.articles import ARTICLE_LINK, Article, load_articles
 from bot.text import fold
+from bot.text.dates import vietnam_today
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ def lint(directory: Path, stale_after_days: int = 180, today: date | None = None
     articles, errors = load_articles(directory)
     problems = [Problem(e.path, e.line, "error", e.message) for e in errors]
     ids = {a.id for a in articles} | {e.path.stem for e in errors}
-    today = today or date.today()
+    today = today or vietnam_today()
     seen: dict[str, Article] = {}
     for article in articles:
         age = (today - article.meta.last_reviewed).days

@@ -19,7 +19,9 @@ FORMAT_HELP = (
 )
 # Loose on purpose: spaces around hyphens, any case, dots optional inside the agency part.
 _CANDIDATE = re.compile(
-    r"(?<![A-Za-z0-9])([A-Za-z0-9]{1,6}(?:\s?\.\s?[A-Za-z0-9]{1,6}|[A-Za-z0-9]){0,5})"
+    # Alternatives start with different characters (alphanumeric / space or dot), so the
+    # match is linear in the input: no catastrophic backtracking on long messages.
+    r"(?<![A-Za-z0-9.])([A-Za-z0-9](?:[A-Za-z0-9]|\s?\.\s?(?=[A-Za-z0-9])){0,39})"
     r"\s*[-–]\s*(\d{6})\s*[-–]\s*(\d{3,6})(?![0-9])"
 )
 

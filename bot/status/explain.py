@@ -11,19 +11,26 @@ from datetime import date
 from bot.privacy import mask_pii
 from bot.status.providers import ApplicationStatus
 from bot.text import fold
+from bot.text.dates import vietnam_today
 
+_UNKNOWN = ""
+_WAITING = (
+    "Hồ sơ đang chờ bạn bổ sung giấy tờ{note}. Bạn mang giấy tờ còn thiếu cùng giấy tiếp nhận "
+    "đến {office}, hoặc nộp bổ sung trực tuyến trên cổng nơi đã nộp (mục tra cứu hồ sơ, "
+    '"Bổ sung hồ sơ"). Hồ sơ chỉ được giải quyết tiếp sau khi đã bổ sung.'
+)
+_PROCESSING = "Hồ sơ đang được giải quyết, bạn chưa cần làm gì thêm.{due}"
+# First match wins. Negations and finished supplements come first: "Không tiếp nhận" is
+# not "tiếp nhận", "Chưa hoàn thành" not "hoàn thành", "Đã bổ sung" no longer waits.
 _RULES: list[tuple[tuple[str, ...], str]] = [
     (
-        ("bo sung",),
-        "Hồ sơ đang chờ bạn bổ sung giấy tờ{note}. Bạn mang giấy tờ còn thiếu cùng giấy tiếp nhận "
-        "đến {office}, hoặc nộp bổ sung trực tuyến trên cổng nơi đã nộp (mục tra cứu hồ sơ, "
-        '"Bổ sung hồ sơ"). Hồ sơ chỉ được giải quyết tiếp sau khi đã bổ sung.',
-    ),
-    (
-        ("tu choi", "khong giai quyet", "khong du dieu kien"),
+        ("tu choi", "khong giai quyet", "khong du dieu kien", "khong tiep nhan"),
         "Hồ sơ không được giải quyết{note}. Bạn liên hệ {office} để được giải thích và hướng dẫn "
         "nộp lại nếu được.",
     ),
+    (("chua hoan thanh", "chua co ket qua", "chua tra", "chua xu ly"), _UNKNOWN),
+    (("da bo sung",), "Hồ sơ đã được bổ sung và đang được giải quyết tiếp.{due}"),
+    (("bo sung",), _WAITING),
     (
         ("da tra", "hoan thanh", "da nhan ket qua"),
         "Hồ sơ đã hoàn thành và đã trả kết quả. Nếu bạn chưa nhận được, hãy liên hệ {office}.",
@@ -35,7 +42,7 @@ _RULES: list[tuple[tuple[str, ...], str]] = [
     ),
     (
         ("dang xu ly", "dang giai quyet", "da tiep nhan", "moi dang ky", "cho xu ly", "tiep nhan"),
-        "Hồ sơ đang được giải quyết, bạn chưa cần làm gì thêm.{due}",
+        _PROCESSING,
     ),
 ]
 
@@ -45,7 +52,7 @@ def _overdue(app: ApplicationStatus, today: date) -> bool:
 
 
 def explain(app: ApplicationStatus, today: date | None = None) -> str:
-    today = today or date.today()
+    today = today or vietnam_today()
     key = fold(app.status)
     office = app.office or "nơi đã nộp hồ sơ"
     # Exports sometimes carry a phone or ID number in the note: never show it in a chat.
@@ -53,8 +60,10 @@ def explain(app: ApplicationStatus, today: date | None = None) -> str:
     due = f" Ngày hẹn trả: {app.due_at:%d/%m/%Y}." if app.due_at else ""
     for keywords, text in _RULES:
         if any(k in key for k in keywords):
+            if not text:  # a negated status: we cannot say what it means
+                break
             meaning = text.format(office=office, note=note, due=due)
-            if keywords[0] == "dang xu ly" and _overdue(app, today):
+            if text == _PROCESSING and _overdue(app, today):
                 meaning = (
                     f"Hồ sơ đã quá ngày hẹn trả ({app.due_at:%d/%m/%Y}) mà chưa có kết "
                     f"quả. Bạn liên hệ {office} (mang theo giấy tiếp nhận) để hỏi lý do, "

@@ -96,7 +96,12 @@ def _rows(path: Path) -> tuple[list[Any], list[tuple[int, list[Any]]]]:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = raw.decode("cp1258", errors="replace")  # old Windows Vietnamese exports
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        try:
+            dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
+                text[:4096], delimiters=",;\t"
+            )
+        except csv.Error:
+            dialect = csv.excel  # one column, or nothing to sniff: plain commas
         rows = list(csv.reader(io.StringIO(text), dialect))
     else:
         raise ImportFileError(f"{path}: chỉ nhận tệp .csv hoặc .xlsx")
@@ -135,9 +140,12 @@ def import_file(session: Session, path: Path) -> ImportReport:
         if not any(str(c or "").strip() for c in cells):
             continue  # blank line
         values = {name: cells[i] if i < len(cells) else None for i, name in columns.items()}
+        savepoint = session.begin_nested()  # a bad row rolls back alone
         try:
             _upsert(session, values, report)
+            savepoint.commit()
         except ValueError as exc:
+            savepoint.rollback()
             report.errors.append((line, str(exc)))
     return report
 
@@ -147,9 +155,12 @@ def _upsert(session: Session, values: dict[str, Any], report: ImportReport) -> N
     code = find_code(raw_code)
     if code is None:
         raise ValueError(f"mã hồ sơ '{raw_code}' không hợp lệ")
-    for name in ("procedure", "status"):
-        if not str(values.get(name) or "").strip():
+    for name, limit in (("procedure", 300), ("status", 120), ("office", 300)):
+        text = str(values.get(name) or "").strip()
+        if not text and name != "office":
             raise ValueError(f"thiếu {name}")
+        if len(text) > limit:
+            raise ValueError(f"{name} dài quá {limit} ký tự")
     received = _date(values.get("received_at"))
     if received is None:
         raise ValueError("thiếu ngày tiếp nhận")

@@ -36,32 +36,40 @@ class LookupOutcome:
 
 
 class StatusService:
-    def __init__(self, provider: StatusProvider, lookups_per_hour: int = 10) -> None:
+    def __init__(
+        self,
+        provider: StatusProvider,
+        lookups_per_hour: int = 10,
+        lookups_per_address_per_hour: int = 60,
+    ) -> None:
         self.provider = provider
         self.lookups_per_hour = lookups_per_hour
+        self.lookups_per_address_per_hour = lookups_per_address_per_hour
 
-    def _allow(self, sender: str) -> bool:
-        """Count this look-up against the resident's hourly allowance (anti-enumeration)."""
+    def _allow(self, keys: dict[str, int]) -> bool:
+        """Count this look-up against every allowance (anti-enumeration): the resident's,
+        and the web client's address (a browser chooses its own sender id)."""
         since = utcnow() - timedelta(hours=1)
         with session_scope() as session:
-            used = (
-                session.scalar(
+            for key, limit in keys.items():
+                used = session.scalar(
                     select(func.count())
                     .select_from(StatusLookup)
-                    .where(StatusLookup.sender == sender, StatusLookup.at >= since)
+                    .where(StatusLookup.sender == key, StatusLookup.at >= since)
                 )
-                or 0
-            )
-            if used >= self.lookups_per_hour:
-                return False
-            session.add(StatusLookup(sender=sender))
+                if (used or 0) >= limit:
+                    return False
+            session.add_all(StatusLookup(sender=key) for key in keys)
         return True
 
-    def lookup(self, sender: str, text: str) -> LookupOutcome:
+    def lookup(self, sender: str, text: str, address: str | None = None) -> LookupOutcome:
         code = find_code(text)
         if code is None:
             return LookupOutcome("invalid")
-        if not self._allow(sender):
+        keys = {sender: self.lookups_per_hour}
+        if address:
+            keys[f"ip:{address}"] = self.lookups_per_address_per_hour
+        if not self._allow(keys):
             self._audit(sender, "status.rate_limited", code)
             return LookupOutcome("rate_limited", code)
         try:
@@ -94,4 +102,8 @@ def provider_from(settings: Settings) -> StatusProvider:
 @lru_cache
 def get_status_service() -> StatusService:
     settings = get_settings()
-    return StatusService(provider_from(settings), settings.status_lookups_per_hour)
+    return StatusService(
+        provider_from(settings),
+        settings.status_lookups_per_hour,
+        settings.status_lookups_per_address_per_hour,
+    )

@@ -110,3 +110,15 @@ async def test_page_is_served(client: httpx.AsyncClient) -> None:
     page = await client.get("/")
     assert page.status_code == 200 and "Trợ lý dịch vụ công" in page.text
     assert (await client.get("/static/chat.js")).status_code == 200
+
+
+async def test_health_never_shows_the_rasa_token(fake_rasa: tuple[FakeRasa, int]) -> None:
+    settings = Settings(rasa_port=fake_rasa[1], rasa_token="wrong-token-value")
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as http:
+            health = await http.get("/healthz")
+    assert health.status_code == 503
+    assert "wrong-token-value" not in health.text
+    assert health.json()["checks"]["rasa"]["error"] == "HTTP 401"

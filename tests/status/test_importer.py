@@ -47,13 +47,14 @@ def test_csv_with_unaccented_headers_semicolons_and_bad_rows(
         "khong-phai-ma;Đăng ký tạm trú;Đang xử lý;15/09/2024;;\n"
         "G22.123-241015-0013;Cấp đổi căn cước;Đã có kết quả;31/02/2024;;\n"
         "G22.123-241015-0014;;Đang xử lý;15/10/2024;;\n"
+        f"G22.123-241015-0016;{'x' * 400};Đang xử lý;15/10/2024;;\n"
         "\n"
         "G22.123-241015-0015;Lý lịch tư pháp;Đang xử lý;2024-10-15;;\n",
         "utf-8",
     )
     report = run(path)
     assert report.inserted == 2
-    assert [line for line, _ in report.errors] == [3, 4, 5]
+    assert [line for line, _ in report.errors] == [3, 4, 5, 6]
     assert "không hợp lệ" in report.errors[0][1] and "ngày" in report.errors[1][1]
 
 

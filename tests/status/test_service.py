@@ -52,6 +52,9 @@ class Fixed:
         ("Từ chối giải quyết", "", "không được giải quyết"),
         ("Đã trả kết quả", "", "đã trả kết quả"),
         ("Trạng thái lạ", "", "chưa có giải thích chính thức"),
+        ("Không tiếp nhận", "", "không được giải quyết"),
+        ("Chưa hoàn thành", "", "chưa có giải thích chính thức"),
+        ("Đã bổ sung, đang xử lý", "", "đã được bổ sung"),
     ],
 )
 def test_explanations(status: str, note: str, fragment: str) -> None:
@@ -166,3 +169,13 @@ def test_unavailable_provider_outcome(
     fake.mode = "fail"
     service = StatusService(HttpProvider(url, attempts=1))
     assert service.lookup(f"zalo:{time.time_ns()}", "G22.123-241015-0012").kind == "unavailable"
+
+
+def test_address_limit_stops_sender_hopping(migrated_db: None) -> None:
+    service = StatusService(Fixed(APP), lookups_per_hour=10, lookups_per_address_per_hour=3)
+    address = f"10.0.0.{time.time_ns() % 250}"
+    kinds = [
+        service.lookup(f"web:{i}-{time.time_ns()}", "G22.123-241015-0012", address).kind
+        for i in range(4)
+    ]
+    assert kinds == ["found", "found", "found", "rate_limited"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
@@ -62,7 +62,9 @@ def _take(sender: str) -> list[str]:
 
 @router.post("/api/messages", response_model=Reply)
 async def post_message(
-    message: IncomingMessage, dispatcher: Annotated[Dispatcher, Depends(get_dispatcher)]
+    message: IncomingMessage,
+    request: Request,
+    dispatcher: Annotated[Dispatcher, Depends(get_dispatcher)],
 ) -> Reply:
     text = message.text.strip()
     if not text:
@@ -72,4 +74,9 @@ async def post_message(
             422,
             f"Tin nhắn dài quá {MAX_TEXT} ký tự. Bạn chia thành vài tin ngắn hơn giúp mình nhé.",
         )
-    return Reply(messages=await dispatcher.handle("web", message.sender, text))
+    # The address limits status look-ups (behind a reverse proxy: run uvicorn with
+    # --proxy-headers so this is the resident's address).
+    address = request.client.host if request.client else None
+    return Reply(
+        messages=await dispatcher.handle("web", message.sender, text, {"address": address})
+    )
