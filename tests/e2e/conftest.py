@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bot.settings import ROOT, Settings
-from bot.supervisor import Stack
+from bot.supervisor import Stack, StartupError
 from tests.fakes.servers import free_port
 
 
@@ -19,15 +19,23 @@ from tests.fakes.servers import free_port
 def stack(var_dir: Path, migrated_db: None) -> Iterator[Stack]:
     if not (ROOT / "models" / "assistant.tar.gz").exists():
         pytest.fail("no trained Rasa model: run `make setup` (make test does it first)")
-    settings = Settings(
-        var_dir=var_dir,
-        rasa_port=free_port(),
-        action_server_port=free_port(),
-        gateway_port=free_port(),
-        rasa_timeout_seconds=10.0,
-    )
-    running = Stack(settings)
-    running.start()
+    # A free port can be taken between our check and the child's bind: try fresh ports
+    # once more rather than fail the module on that race.
+    for attempt in (1, 2):
+        settings = Settings(
+            var_dir=var_dir,
+            rasa_port=free_port(),
+            action_server_port=free_port(),
+            gateway_port=free_port(),
+            rasa_timeout_seconds=10.0,
+        )
+        running = Stack(settings)
+        try:
+            running.start()
+            break
+        except StartupError:
+            if attempt == 2:
+                raise
     try:
         yield running
     finally:
