@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 BOT = {"id": 42, "is_bot": True, "first_name": "Trợ lý", "username": "tro_ly_bot"}
 
@@ -20,6 +21,7 @@ class FakeTelegram:
         self.sent: list[dict[str, Any]] = []
         self.calls: list[str] = []
         self.webhook: dict[str, Any] = {}
+        self.fail_sends = 0  # answer the next N sendMessage calls with HTTP 502
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(1000)
         self.app = FastAPI()
@@ -30,6 +32,11 @@ class FakeTelegram:
                 return {"ok": False, "error_code": 401, "description": "Unauthorized"}
             params = await self._params(request)
             self.calls.append(method)
+            if method == "sendMessage" and self.fail_sends > 0:
+                self.fail_sends -= 1
+                return JSONResponse(
+                    {"ok": False, "error_code": 502, "description": "Bad Gateway"}, status_code=502
+                )
             return {"ok": True, "result": await self._method(method, params)}
 
     async def _params(self, request: Request) -> dict[str, Any]:

@@ -96,6 +96,15 @@ def test_long_messages_split_under_the_limit(polling: tuple[FakeRasa, FakeTelegr
     assert all(len(m["text"]) <= 4096 for m in telegram.to(user))
 
 
+def test_telegram_failing_then_recovering(polling: tuple[FakeRasa, FakeTelegram]) -> None:
+    _, telegram = polling
+    user = chat()
+    telegram.fail_sends = 2  # Telegram answers 502 twice, then works again
+    telegram.message(user, "alo")
+    wait_for(lambda: len(telegram.to(user)) == 2)
+    assert telegram.to(user)[0]["text"] == "echo: alo"
+
+
 def test_non_text_gets_a_polite_reply(polling: tuple[FakeRasa, FakeTelegram]) -> None:
     _, telegram = polling
     user = chat()

@@ -11,6 +11,7 @@ import logging
 
 from starlette.concurrency import run_in_threadpool
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import NetworkError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -22,6 +23,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from bot.channels.base import OutgoingMessage
 from bot.channels.dedup import first_time
@@ -50,9 +52,19 @@ async def send(app: Application, chat_id: int | str, messages: list[OutgoingMess
                         for b, c in zip(message.buttons, codes, strict=True)
                     ]
                 )
-            await app.bot.send_message(
-                chat_id=chat_id, text=part, reply_markup=markup, disable_web_page_preview=True
-            )
+            async for attempt in AsyncRetrying(
+                retry=retry_if_exception_type(NetworkError),  # TimedOut is one too
+                stop=stop_after_attempt(4),
+                wait=wait_exponential(multiplier=0.2, max=3.0),
+                reraise=True,
+            ):
+                with attempt:
+                    await app.bot.send_message(
+                        chat_id=chat_id,
+                        text=part,
+                        reply_markup=markup,
+                        disable_web_page_preview=True,
+                    )
 
 
 def build_handlers(app: Application, dispatcher: Dispatcher) -> None:  # type: ignore[type-arg]
