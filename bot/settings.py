@@ -169,6 +169,11 @@ class Settings(BaseSettings):
         return f"http://{self.gateway_host}:{self.gateway_port}"
 
 
+def secret(value: SecretStr | None) -> str:
+    """The plain value of an optional secret setting ("" when unset)."""
+    return value.get_secret_value() if value is not None else ""
+
+
 @lru_cache
 def get_settings() -> Settings:
     return Settings()

@@ -22,7 +22,7 @@ from typing import IO
 import httpx
 
 from bot.privacy import mask_pii
-from bot.settings import ROOT, Settings
+from bot.settings import ROOT, Settings, secret
 
 
 class StartupError(RuntimeError):
@@ -122,7 +122,7 @@ class Stack:
 
     def __init__(self, settings: Settings, echo: IO[str] | None = None) -> None:
         self.settings = settings
-        token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
+        token = secret(settings.rasa_token) or None
         self.token = token or secrets.token_urlsafe(24)
         self.env = stack_environment(settings, self.token)
         self.services = services(settings, self.token)

@@ -22,7 +22,7 @@ from bot.gateway.routes import health, web_chat
 from bot.gateway.senders import channel_senders
 from bot.gateway.static_files import STATIC_DIR
 from bot.logs import configure_logging
-from bot.settings import Settings, get_settings
+from bot.settings import Settings, get_settings, secret
 from bot.status.notify_loop import notify_loop
 
 
@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
+        token = secret(settings.rasa_token) or None
         app.state.settings = settings
         app.state.rasa = RasaClient(settings.rasa_url, token, settings.rasa_timeout_seconds)
         app.state.http = httpx.AsyncClient(timeout=3.0)

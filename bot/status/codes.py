@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-EXAMPLE = "000.30.31.H26-240915-0012"
 FORMAT_HELP = (
     "Mã hồ sơ có dạng MÃ-CƠ-QUAN-NĂMTHÁNGNGÀY-SỐ THỨ TỰ, ví dụ 000.30.31.H26-240915-0012 "
     "hoặc G22.123-241015-0012. Mã in trên giấy tiếp nhận hồ sơ (giấy hẹn trả kết quả)."
@@ -67,8 +66,3 @@ def find_code(text: str) -> ApplicationCode | None:
             continue
         return ApplicationCode(agency, submitted, match.group(3))
     return None
-
-
-def looks_like_code_attempt(text: str) -> bool:
-    """Digits and hyphens enough to be a mistyped code (to explain the format)."""
-    return bool(re.search(r"\d{4,}", text)) or text.count("-") >= 2

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.audit import record
 from bot.db import session_scope
 from bot.db.base import utcnow
-from bot.settings import Settings, get_settings
+from bot.settings import Settings, get_settings, secret
 from bot.status.codes import ApplicationCode, find_code
 from bot.status.models import StatusLookup
 from bot.status.providers import (
@@ -90,9 +90,7 @@ def provider_from(settings: Settings) -> StatusProvider:
     if settings.status_provider == "http":
         if not settings.status_http_url:
             raise ValueError("STATUS_PROVIDER=http needs STATUS_HTTP_URL")
-        token = (
-            settings.status_http_token.get_secret_value() if settings.status_http_token else None
-        )
+        token = secret(settings.status_http_token) or None
         return HttpProvider(settings.status_http_url, token, settings.status_http_timeout_seconds)
     if settings.status_provider == "sql":
         return SqlRegistry()

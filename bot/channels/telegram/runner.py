@@ -17,7 +17,7 @@ from telegram.ext import Application
 
 from bot.channels.telegram.bot import build_application
 from bot.conversation.dispatcher import Dispatcher
-from bot.settings import Settings
+from bot.settings import Settings, secret
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["telegram"])
@@ -25,18 +25,16 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 async def start_telegram(settings: Settings, dispatcher: Dispatcher) -> tuple[Application, str]:  # type: ignore[type-arg]
-    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+    token = secret(settings.telegram_bot_token)
     app = build_application(token, settings.telegram_api_base, dispatcher)
     await app.initialize()
     await app.start()
-    secret = (
-        settings.telegram_webhook_secret.get_secret_value()
-        if settings.telegram_webhook_secret
-        else secrets.token_urlsafe(32)
-    )
+    hook_secret = secret(settings.telegram_webhook_secret) or secrets.token_urlsafe(32)
     if settings.telegram_webhook_base_url:
         url = settings.telegram_webhook_base_url.rstrip("/") + "/webhooks/telegram"
-        await app.bot.set_webhook(url=url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+        await app.bot.set_webhook(
+            url=url, secret_token=hook_secret, allowed_updates=Update.ALL_TYPES
+        )
         logger.info("Telegram webhook set to %s", url)
     else:
         await app.bot.delete_webhook()
@@ -45,7 +43,7 @@ async def start_telegram(settings: Settings, dispatcher: Dispatcher) -> tuple[Ap
             timeout=settings.telegram_poll_timeout_seconds, allowed_updates=Update.ALL_TYPES
         )
         logger.info("Telegram long polling started")
-    return app, secret
+    return app, hook_secret
 
 
 async def stop_telegram(app: Application) -> None:  # type: ignore[type-arg]
@@ -57,9 +55,9 @@ async def stop_telegram(app: Application) -> None:  # type: ignore[type-arg]
 
 @router.post("/webhooks/telegram")
 async def telegram_webhook(request: Request) -> dict[str, bool]:
-    secret: str = request.app.state.telegram_secret
+    expected: str = request.app.state.telegram_secret
     given = request.headers.get(SECRET_HEADER, "")
-    if not given or not hmac.compare_digest(given, secret):
+    if not given or not hmac.compare_digest(given, expected):
         raise HTTPException(403, "invalid secret token")
     try:
         data = await request.json()

@@ -25,7 +25,7 @@ from bot.channels.dedup import first_time
 from bot.channels.zalo.client import MAX_TEXT, ZaloClient
 from bot.channels.zalo.errors import ZaloError
 from bot.conversation.dispatcher import Dispatcher
-from bot.settings import Settings
+from bot.settings import Settings, secret
 from bot.text.split import split_message
 
 logger = logging.getLogger(__name__)
@@ -56,14 +56,14 @@ def signature(app_id: str, body: bytes, timestamp: str, oa_secret_key: str) -> s
 
 def verify(settings: Settings, body: bytes, event: dict[str, Any], headers: Any) -> None:
     """Raise 403 unless the event is signed with our OA secret key and recent."""
-    secret = settings.zalo_oa_secret_key.get_secret_value() if settings.zalo_oa_secret_key else ""
+    oa_secret = secret(settings.zalo_oa_secret_key)
     given = str(headers.get("x-zevent-signature", "")).strip()
     given = given[4:] if given.lower().startswith("mac=") else given
     if settings.zalo_timestamp_source == "header":
         timestamp = str(headers.get("x-zevent-timestamp", ""))
     else:
         timestamp = str(event.get("timestamp", ""))
-    expected = signature(settings.zalo_app_id, body, timestamp, secret)
+    expected = signature(settings.zalo_app_id, body, timestamp, oa_secret)
     if not given or not hmac.compare_digest(given.lower(), expected):
         raise HTTPException(403, "invalid signature")
     try:
