@@ -114,6 +114,21 @@ class Settings(BaseSettings):
     # Public name shown to residents, e.g. "phường Tây Hồ".
     ward_name: str = "phường"
 
+    # Human handoff to the ward's tổ công nghệ số cộng đồng (teams: `team add`).
+    # The ward code of residents whose channel does not say (Telegram, Zalo, the web chat
+    # without ?phuong=...); empty = the first team.
+    handoff_default_ward: str = ""
+    # Nobody claimed a ticket within this many minutes: the resident is told (hotline,
+    # office hours) and the ticket stays open.
+    handoff_claim_timeout_minutes: float = Field(default=10.0, gt=0)
+    # What residents are told to expect during team hours ("thường trong khoảng N phút").
+    handoff_expected_wait_minutes: int = Field(default=10, ge=1)
+    # How often the gateway checks for waiting tickets and retries refused deliveries.
+    handoff_loop_interval_seconds: float = Field(default=15.0, gt=0)
+    # Web console at /console: how long a sign-in lasts; Secure cookies behind HTTPS.
+    console_session_hours: float = Field(default=12.0, gt=0)
+    console_secure_cookies: bool = False
+
     @property
     def sqlalchemy_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'assistant.db'}"

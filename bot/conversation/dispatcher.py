@@ -8,7 +8,7 @@ handoff relay plugs in here: a handed-off resident's messages go to a person, no
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
 
@@ -16,6 +16,9 @@ from bot.channels.base import OutgoingMessage
 from bot.conversation.models import UndeliveredMessage
 from bot.conversation.rasa_client import RasaClient, RasaUnavailable
 from bot.db import session_scope
+
+if TYPE_CHECKING:
+    from bot.handoff.desk import HandoffDesk
 
 logger = logging.getLogger(__name__)
 
@@ -27,21 +30,38 @@ APOLOGY = (
 )
 
 
+NO_DESK = (
+    "Xin lỗi bạn, mình chưa chuyển được câu hỏi cho người hỗ trợ lúc này. Bạn gọi tổng đài "
+    "Bộ Công an 1900 0368 (về VNeID, căn cước) hoặc đến bộ phận một cửa của phường trong giờ "
+    "hành chính nhé."
+)
+
+
 def sender_id(channel: str, user_id: str) -> str:
     """Rasa keeps one conversation per person per channel: "telegram:123", "web:ab12"."""
     return f"{channel}:{user_id}"
 
 
 class Dispatcher:
-    def __init__(self, rasa: RasaClient, ward: str) -> None:
+    def __init__(self, rasa: RasaClient, ward: str, desk: HandoffDesk | None = None) -> None:
         self._rasa = rasa
         self._ward = ward
+        self._desk = desk
 
     async def handle(
         self, channel: str, user_id: str, text: str, metadata: dict[str, Any] | None = None
     ) -> list[OutgoingMessage]:
         sender = sender_id(channel, user_id)
         meta = {"channel": channel, "user_id": user_id, "ward": self._ward, **(metadata or {})}
+        if self._desk is not None:
+            try:
+                # A handed-off resident talks to a person: Rasa does not see the message.
+                routed = await self._desk.route(channel, user_id, text)
+            except Exception:  # the database hiccuped: the assistant answers meanwhile
+                logger.exception("handoff routing failed for %s", sender)
+                routed = None
+            if routed is not None:
+                return routed
         try:
             replies = await self._rasa.send(sender, text, meta)
         except RasaUnavailable as exc:
@@ -50,7 +70,26 @@ class Dispatcher:
             # Every rule in the domain answers; silence means an action failed (the
             # action server is down or raised).
             return await self._apologise(channel, sender, text, "rasa returned no reply")
-        return [OutgoingMessage.from_rasa(reply) for reply in replies]
+        messages: list[OutgoingMessage] = []
+        for reply in replies:
+            custom = reply.get("custom")
+            if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
+                messages += await self._hand_off(channel, user_id, meta, custom["handoff"])
+            else:
+                messages.append(OutgoingMessage.from_rasa(reply))
+        return messages
+
+    async def _hand_off(
+        self, channel: str, user_id: str, meta: dict[str, Any], request: dict[str, Any]
+    ) -> list[OutgoingMessage]:
+        """``action_request_human`` asked for a person: open a ticket for the team."""
+        if self._desk is None:
+            return [OutgoingMessage(text=NO_DESK)]
+        try:
+            return await self._desk.start(channel, user_id, meta.get("ward_code"), request)
+        except Exception:
+            logger.exception("could not open a handoff ticket for %s", sender_id(channel, user_id))
+            return [OutgoingMessage(text=NO_DESK)]
 
     async def _apologise(
         self, channel: str, sender: str, text: str, reason: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -45,6 +46,22 @@ class RasaClient:
         if not isinstance(replies, list):
             raise RasaUnavailable(f"unexpected reply from Rasa: {replies!r:.200}")
         return [r for r in replies if isinstance(r, dict)]
+
+    async def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
+        """Append events to a conversation's tracker (needs the API token): how the
+        gateway pauses Rasa for a handoff and resumes it afterwards."""
+        params: dict[str, str] = {"include_events": "NONE"}
+        if self._token:
+            params["token"] = self._token
+        try:
+            response = await self._http.post(
+                f"/conversations/{quote(conversation_id, safe='')}/tracker/events",
+                params=params,
+                json=events,
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(_describe(exc)) from exc
 
     async def status(self) -> dict[str, Any]:
         """Rasa's /status (needs the API token): raises RasaUnavailable when down."""

@@ -5,10 +5,18 @@ from bot.channels.dedup import ChannelEvent
 from bot.channels.payloads import ButtonPayload
 from bot.channels.zalo.tokens import ZaloToken
 from bot.conversation.models import UndeliveredMessage
+from bot.conversation.outbox import OutboxMessage
 from bot.db.base import Base
+from bot.handoff.models import (
+    ConsoleSession,
+    Member,
+    Team,
+    TelegramPost,
+    Ticket,
+    TicketMessage,
+)
 from bot.knowledge.models import Feedback, UnansweredQuestion
 from bot.status.models import Application, StatusChange, StatusLookup, Subscription
-from bot.status.notifier import OutboxMessage
 
 __all__ = [
     "Application",
@@ -16,11 +24,17 @@ __all__ = [
     "Base",
     "ButtonPayload",
     "ChannelEvent",
+    "ConsoleSession",
     "Feedback",
+    "Member",
     "OutboxMessage",
     "StatusChange",
     "StatusLookup",
     "Subscription",
+    "Team",
+    "TelegramPost",
+    "Ticket",
+    "TicketMessage",
     "UnansweredQuestion",
     "UndeliveredMessage",
     "ZaloToken",

@@ -16,11 +16,13 @@ from bot.channels.telegram import runner as telegram_runner
 from bot.channels.telegram.runner import start_telegram, stop_telegram
 from bot.channels.zalo import webhook as zalo_webhook
 from bot.channels.zalo.setup import zalo_client
+from bot.console import router as console_router
 from bot.conversation.dispatcher import Dispatcher
 from bot.conversation.rasa_client import RasaClient
 from bot.gateway.routes import health, web_chat
 from bot.gateway.senders import channel_senders
 from bot.gateway.static_files import STATIC_DIR
+from bot.handoff.desk import HandoffDesk, handoff_loop
 from bot.logs import configure_logging
 from bot.settings import Settings, get_settings, secret
 from bot.status.notify_loop import notify_loop
@@ -35,18 +37,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.rasa = RasaClient(settings.rasa_url, token, settings.rasa_timeout_seconds)
         app.state.http = httpx.AsyncClient(timeout=3.0)
-        app.state.dispatcher = Dispatcher(app.state.rasa, settings.ward_name)
+        app.state.desk = desk = HandoffDesk(
+            app.state.rasa,
+            {},
+            claim_timeout_minutes=settings.handoff_claim_timeout_minutes,
+            expected_wait_minutes=settings.handoff_expected_wait_minutes,
+        )
+        app.state.dispatcher = Dispatcher(app.state.rasa, settings.ward_name, desk)
         if settings.zalo_enabled:
             app.state.zalo = zalo_client(settings)
         if settings.telegram_enabled:
             app.state.telegram, app.state.telegram_secret = await start_telegram(
-                settings, app.state.dispatcher
+                settings, app.state.dispatcher, desk
             )
-        notifier = asyncio.create_task(
-            notify_loop(settings.status_notify_interval_seconds, channel_senders(app.state))
-        )
+        senders = channel_senders(app.state)
+        desk.residents.update(senders)
+        loops = [
+            asyncio.create_task(notify_loop(settings.status_notify_interval_seconds, senders)),
+            asyncio.create_task(handoff_loop(desk, settings.handoff_loop_interval_seconds)),
+        ]
         yield
-        notifier.cancel()
+        for loop in loops:
+            loop.cancel()
         if settings.telegram_enabled:
             await stop_telegram(app.state.telegram)
         await app.state.rasa.aclose()
@@ -68,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health.router)
     app.include_router(web_chat.router)
+    app.include_router(console_router)
     if settings.zalo_enabled:
         app.include_router(zalo_webhook.router)
     if settings.telegram_enabled:

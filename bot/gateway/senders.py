@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.channels.base import OutgoingMessage
 from bot.channels.telegram.bot import send as telegram_send
 from bot.channels.zalo.errors import ZaloOutsideWindow
-from bot.status.notify_loop import PermanentFailure, Sender
+from bot.conversation.outbox import PermanentFailure, Sender
 
 
 def channel_senders(state: Any) -> dict[str, Sender]:

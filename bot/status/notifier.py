@@ -8,28 +8,13 @@ Zalo push it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
-from sqlalchemy import DateTime, Integer, String, Text, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
-
-from bot.db.base import Base, utcnow
+from bot.conversation.outbox import OutboxMessage
 from bot.status.explain import status_message
 from bot.status.models import Application, StatusChange, Subscription
 from bot.status.providers import ApplicationStatus
-
-
-class OutboxMessage(Base):
-    """A message the assistant sends on its own (not as a reply), until delivered."""
-
-    __tablename__ = "outbox_messages"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    channel: Mapped[str] = mapped_column(String(20), index=True)
-    user_id: Mapped[str] = mapped_column(String(120), index=True)
-    text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 def subscribe(session: Session, lookup_key: str, channel: str, user_id: str) -> bool:
@@ -109,38 +94,3 @@ def collect(session: Session) -> int:
         sub.last_change_id = change.id
         queued += 1
     return queued
-
-
-def take_pending(session: Session, channel: str, user_id: str) -> list[str]:
-    """Undelivered outbox texts for one resident, marked delivered."""
-    rows = session.scalars(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.channel == channel,
-            OutboxMessage.user_id == user_id,
-            OutboxMessage.delivered_at.is_(None),
-        )
-        .order_by(OutboxMessage.id)
-    ).all()
-    now = utcnow()
-    for row in rows:
-        row.delivered_at = now
-    return [row.text for row in rows]
-
-
-def undelivered(session: Session, channel: str, limit: int = 100) -> list[OutboxMessage]:
-    """The oldest undelivered messages of a pushing channel (Telegram, Zalo)."""
-    return list(
-        session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.channel == channel, OutboxMessage.delivered_at.is_(None))
-            .order_by(OutboxMessage.id)
-            .limit(limit)
-        ).all()
-    )
-
-
-def mark_delivered(session: Session, message_id: int) -> None:
-    session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == message_id).values(delivered_at=utcnow())
-    )

@@ -5,8 +5,7 @@ from __future__ import annotations
 import uuid
 
 from bot.db import session_scope
-from bot.status.notifier import OutboxMessage, take_pending
-from bot.status.notify_loop import PermanentFailure, push_once
+from bot.conversation.outbox import OutboxMessage, PermanentFailure, push_once, take_pending
 
 
 async def test_push_marks_delivered_only_after_success(migrated_db: None) -> None:

@@ -17,6 +17,7 @@ from telegram.ext import Application
 
 from bot.channels.telegram.bot import build_application
 from bot.conversation.dispatcher import Dispatcher
+from bot.handoff.desk import HandoffDesk
 from bot.settings import Settings, secret
 
 logger = logging.getLogger(__name__)
@@ -24,7 +25,9 @@ router = APIRouter(tags=["telegram"])
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-async def start_telegram(settings: Settings, dispatcher: Dispatcher) -> tuple[Application, str]:  # type: ignore[type-arg]
+async def start_telegram(
+    settings: Settings, dispatcher: Dispatcher, desk: HandoffDesk | None = None
+) -> tuple[Application, str]:  # type: ignore[type-arg]
     token = secret(settings.telegram_bot_token)
     app = build_application(token, settings.telegram_api_base, dispatcher)
     await app.initialize()

@@ -12,10 +12,10 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.channels.base import OutgoingMessage
 from bot.conversation.dispatcher import Dispatcher
+from bot.conversation.outbox import take_pending
 from bot.db import session_scope
 from bot.gateway.deps import get_dispatcher
 from bot.gateway.static_files import STATIC_DIR
-from bot.status.notifier import take_pending
 
 router = APIRouter(tags=["web chat"])
 
