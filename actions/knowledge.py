@@ -10,7 +10,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.knowledge.answer import HUMAN_BUTTON, NOTHING_TEXT
+from bot.handoff.request import handoff_message
+from bot.knowledge.answer import HUMAN_BUTTON, NOTHING_TEXT, UNSURE_AGAIN_TEXT
 from bot.knowledge.responder import Reply, Responder, record_feedback
 from bot.knowledge.service import IndexMissing, get_knowledge_base
 from bot.settings import get_settings
@@ -58,9 +59,18 @@ class ActionAnswerQuestion(Action):
             logger.error("no knowledge index: run `kb build`")
             dispatcher.utter_message(text=NOTHING_TEXT, buttons=[HUMAN_BUTTON])
             return []
+        events = [SlotSet("kb_last_question", question)]
+        streak = int(tracker.get_slot("kb_unsure_streak") or 0)
+        if not reply.confident and streak >= 1:
+            # Unsure twice in a row: a person of the ward's team takes over.
+            dispatcher.utter_message(text=UNSURE_AGAIN_TEXT)
+            dispatcher.utter_message(
+                json_message=handoff_message("kb_unsure", question, tracker.events)
+            )
+            return [*events, SlotSet("kb_unsure_streak", 0.0)]
         for message in reply.messages:
             dispatcher.utter_message(**message)
-        events = [SlotSet("kb_last_question", question)]
+        events.append(SlotSet("kb_unsure_streak", 0.0 if reply.confident else streak + 1.0))
         if reply.article_id:
             events.append(SlotSet("kb_last_article", reply.article_id))
         return events

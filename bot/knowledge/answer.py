@@ -27,6 +27,11 @@ NOTHING_TEXT = (
     "Xin lỗi, mình chưa có hướng dẫn cho câu hỏi này. Bạn có thể hỏi lại cụ thể hơn, hoặc "
     "gặp người của tổ công nghệ số cộng đồng để được giúp trực tiếp."
 )
+# The second unsure answer in a row: a person takes over instead of a third guess.
+UNSURE_AGAIN_TEXT = (
+    "Mình vẫn chưa tìm được câu trả lời chắc chắn cho câu hỏi của bạn, nên mình chuyển cho "
+    "người của tổ công nghệ số cộng đồng giúp bạn nhé."
+)
 _MD_LINK = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
 _EMPHASIS = re.compile(r"(\*\*|__|`)")
 

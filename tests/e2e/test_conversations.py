@@ -78,13 +78,6 @@ def test_out_of_scope(gateway: httpx.Client, responses: dict[str, Any], text: st
     assert texts(say(gateway, text)) == [responses["utter_out_of_scope"]["text"]]
 
 
-def test_one_conversation_per_sender(gateway: httpx.Client, responses: dict[str, Any]) -> None:
-    sender = uuid.uuid4().hex
-    say(gateway, "khong huu ich gi ca", sender)
-    # After an unhelpful answer the offer of a person is answered with "có".
-    assert texts(say(gateway, "có", sender)) == [responses["utter_request_human"]["text"]]
-
-
 def test_knowledge_answer_with_sources_and_feedback(gateway: httpx.Client) -> None:
     sender = uuid.uuid4().hex
     messages = say(gateway, "quen mat khau vneid thi lam sao", sender)
@@ -104,6 +97,7 @@ def test_knowledge_answer_with_sources_and_feedback(gateway: httpx.Client) -> No
 
 
 def test_unsure_answer_offers_articles_then_a_button_answers(gateway: httpx.Client) -> None:
+    # (A second unsure answer in a row hands off to a person: tests/e2e/test_handoff.py.)
     sender = uuid.uuid4().hex
     messages = say(gateway, "thủ tục ly hôn cần giấy tờ gì", sender)
     buttons = messages[-1]["buttons"]

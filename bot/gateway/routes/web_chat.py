@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field, field_validator
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from bot.channels.base import OutgoingMessage
@@ -16,16 +17,21 @@ from bot.conversation.outbox import take_pending
 from bot.db import session_scope
 from bot.gateway.deps import get_dispatcher
 from bot.gateway.static_files import STATIC_DIR
+from bot.handoff.service import active_ticket
 
 router = APIRouter(tags=["web chat"])
 
 MAX_TEXT = 4000
 _SENDER = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_WARD = re.compile(r"^[a-z0-9-]{1,80}$")
 
 
 class IncomingMessage(BaseModel):
     sender: str = Field(description="Stable id of the browser (letters, digits, - and _).")
     text: str = Field(description="What the resident typed, or a button's payload.")
+    ward: str | None = Field(
+        default=None, description="Ward code from the page link (?phuong=...): whose team helps."
+    )
 
     @field_validator("sender")
     @classmethod
@@ -36,9 +42,18 @@ class IncomingMessage(BaseModel):
             )
         return value
 
+    @field_validator("ward")
+    @classmethod
+    def _valid_ward(cls, value: str | None) -> str | None:
+        if value is not None and not _WARD.match(value):
+            raise ValueError("Mã phường không hợp lệ: chữ thường không dấu, số và '-'.")
+        return value
+
 
 class Reply(BaseModel):
     messages: list[OutgoingMessage]
+    # True while a person of the ward's team has the conversation: the page polls faster.
+    handoff: bool = False
 
 
 @router.get("/", include_in_schema=False)
@@ -51,13 +66,22 @@ async def pending(sender: str) -> Reply:
     """Messages the assistant sent on its own (status updates), polled by the web chat."""
     if not _SENDER.match(sender):
         raise HTTPException(422, "Mã người gửi không hợp lệ.")
-    texts = await run_in_threadpool(_take, sender)
-    return Reply(messages=[OutgoingMessage(text=t) for t in texts])
+    texts, handoff = await run_in_threadpool(_take, sender)
+    return Reply(messages=[OutgoingMessage(text=t) for t in texts], handoff=handoff)
 
 
-def _take(sender: str) -> list[str]:
+def _take(sender: str) -> tuple[list[str], bool]:
     with session_scope() as session:
-        return take_pending(session, "web", sender)
+        return take_pending(session, "web", sender), _handed_off(session, sender)
+
+
+def _handed_off(session: Session, sender: str) -> bool:
+    return active_ticket(session, "web", sender) is not None
+
+
+def _is_handed_off(sender: str) -> bool:
+    with session_scope() as session:
+        return _handed_off(session, sender)
 
 
 @router.post("/api/messages", response_model=Reply)
@@ -77,6 +101,6 @@ async def post_message(
     # The address limits status look-ups (behind a reverse proxy: run uvicorn with
     # --proxy-headers so this is the resident's address).
     address = request.client.host if request.client else None
-    return Reply(
-        messages=await dispatcher.handle("web", message.sender, text, {"address": address})
-    )
+    metadata = {"address": address, "ward_code": message.ward}
+    messages = await dispatcher.handle("web", message.sender, text, metadata)
+    return Reply(messages=messages, handoff=await run_in_threadpool(_is_handed_off, message.sender))

@@ -15,6 +15,10 @@
   }
   let sender = localStorage.getItem("chat-sender");
   if (!sender) { sender = newId(); localStorage.setItem("chat-sender", sender); }
+  // A ward's own link (/?phuong=tay-ho) sends people who ask for help to that ward's team.
+  const ward = new URLSearchParams(location.search).get("phuong");
+  // While a person of the team answers, their replies are fetched every few seconds.
+  let handoff = false;
 
   // Text is inserted as text nodes; only http(s) links become anchors.
   const URL_RE = /(https?:\/\/[^\s<>"')]+|\b[a-z0-9.-]+\.gov\.vn(?:\/[^\s<>"')]*)?)/gi;
@@ -65,7 +69,7 @@
       const res = await fetch("/api/messages", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ sender: sender, text: text }),
+        body: JSON.stringify(ward ? { sender: sender, text: text, ward: ward } : { sender: sender, text: text }),
       });
       const data = await res.json().catch(() => ({}));
       if (!res.ok) {
@@ -77,6 +81,7 @@
         if (m.text) addMessage("bot", m.text);
         if (m.buttons && m.buttons.length) addButtons(m.buttons);
       }
+      setHandoff(data.handoff === true);
     } catch (e) {
       addMessage("error", "Mất kết nối tới máy chủ. Bạn kiểm tra mạng rồi gửi lại giúp mình nhé.");
     } finally {
@@ -99,17 +104,23 @@
     input.style.height = Math.min(input.scrollHeight, 120) + "px";
   });
 
-  // Status updates for applications the resident follows arrive on their own.
+  // Messages that arrive on their own: a team member's replies, status updates.
   async function poll() {
     try {
       const res = await fetch("/api/messages/pending?sender=" + encodeURIComponent(sender));
       if (res.ok) {
         const data = await res.json();
-        for (const m of data.messages || []) if (m.text) addMessage("bot", m.text);
+        for (const m of data.messages || []) if (m.text) addMessage(handoff ? "human" : "bot", m.text);
+        setHandoff(data.handoff === true);
       }
     } catch (e) { /* offline: try again at the next tick */ }
+    setTimeout(poll, handoff ? 3000 : 15000);
   }
-  setInterval(poll, 15000);
+  function setHandoff(on) {
+    handoff = on;
+    document.body.classList.toggle("handoff", on);
+  }
+  setTimeout(poll, 1000);
 
   if (!sessionStorage.getItem("chat-greeted")) {
     sessionStorage.setItem("chat-greeted", "1");
