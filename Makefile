@@ -29,6 +29,7 @@ DB_TESTS := tests/channels tests/status tests/gateway tests/actions tests/knowle
 
 .PHONY: test
 test: lint  ## every test: unit, Rasa data validation, NLU evaluation, end-to-end (+PostgreSQL)
+	@scripts/install_browser.sh  # Debian's Chromium for the console's browser test
 	$(VENV)/pytest -q
 	@if $(VENV)/python -c "import psycopg; psycopg.connect('postgresql://postgres@127.0.0.1:5432/postgres', connect_timeout=3).close()" 2>/dev/null; then \
 		echo "== database tests again on PostgreSQL =="; \

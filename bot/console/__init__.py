@@ -1,5 +1,7 @@
-"""The team console at /console (being built)."""
+"""The team console at /console: ward team members sign in, see their team's queue of
+handed-off residents, claim a ticket, talk with the resident, keep internal notes and
+close it. Residents and the Telegram group hear about every step through the desk."""
 
-from fastapi import APIRouter
+from bot.console.routes import router
 
-router = APIRouter()
+__all__ = ["router"]

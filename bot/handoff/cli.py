@@ -19,9 +19,8 @@ import sys
 
 from sqlalchemy import func, select
 
+from bot.console.security import end_member_sessions, hash_password, password_problem
 from bot.logs import configure_logging
-
-MIN_PASSWORD = 10
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -31,8 +30,9 @@ def _password(args: argparse.Namespace) -> str:
         password = getpass.getpass("Mật khẩu: ")
         if getpass.getpass("Nhập lại mật khẩu: ") != password:
             raise ValueError("Hai lần nhập mật khẩu không khớp.")
-    if len(password) < MIN_PASSWORD:
-        raise ValueError(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.")
+    problem = password_problem(password)
+    if problem:
+        raise ValueError(problem)
     return password
 
 
@@ -68,8 +68,6 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("list", help="teams, members and open tickets")
     args = parser.parse_args(argv)
     configure_logging("WARNING")
-
-    from bot.console.security import hash_password
 
     from bot.db import session_scope
     from bot.handoff import service
@@ -115,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
                     found.password_hash = hashed
                 else:
                     found.active = False
+                end_member_sessions(session, found.id)  # signed-in browsers sign in again
                 print(f"đã cập nhật tài khoản {args.username}")
         elif args.command == "list":
             with session_scope() as session:

@@ -265,6 +265,7 @@ def reply(session: Session, ticket_id: int, member: Member, text: str) -> Ticket
         raise HandoffError("Tin nhắn trống: hãy nhập nội dung trả lời.")
     ticket = _require_holder(session, ticket_id, member, "trả lời")
     add_message(session, ticket, "member", text[:4000], member)
+    record(session, _actor(member), "ticket_reply", f"ticket:{ticket_id}")
     return ticket
 
 

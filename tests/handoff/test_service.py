@@ -87,6 +87,7 @@ def test_claim_reply_release_close(team: TeamFixture) -> None:
         assert actions == [
             "ticket_opened",
             "ticket_claimed",
+            "ticket_reply",
             "ticket_note",
             "ticket_released",
             "ticket_claimed",

@@ -1,0 +1,162 @@
+"""Signing in and out of the console."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from bot.audit import record
+from bot.console import security
+from bot.console.deps import SESSION_COOKIE, Form, settings_of, signed_in
+from bot.console.pages import COOKIE_PATH, ConsoleRoute, flash, redirect, render
+from bot.db import session_scope
+from bot.privacy import mask_pii
+
+logger = logging.getLogger(__name__)
+router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
+
+# Double-submit token of the sign-in form: no session exists yet to hold one, and without
+# it another site could sign a member into someone else's account.
+LOGIN_CSRF_COOKIE = "console_login_csrf"
+LOGIN_PATH = "/console/login"
+MAX_FIELD = 1000
+
+WRONG = "Tên đăng nhập hoặc mật khẩu chưa đúng. Bạn kiểm tra lại (chữ hoa, chữ thường) nhé."
+BLOCKED = (
+    f"Bạn đã nhập sai {security.MAX_FAILURES} lần liền. Để bảo vệ tài khoản, hãy thử lại sau "
+    f"{int(security.FAILURE_WINDOW.total_seconds() // 60)} phút hoặc nhờ quản trị viên "
+    "đặt lại mật khẩu."
+)
+STALE_FORM = "Trang đăng nhập đã cũ. Bạn nhập lại tên đăng nhập và mật khẩu nhé."
+
+
+def safe_next(value: str | None) -> str:
+    """Only console pages of this site: a crafted link must not send a member elsewhere."""
+    if (
+        value
+        and value.startswith("/console")
+        and not value.startswith("//")
+        and not any(c in value for c in "\\\r\n")
+        and not value.startswith(LOGIN_PATH)
+    ):
+        return value
+    return "/console"
+
+
+def _login_form(
+    request: Request,
+    next_url: str,
+    *,
+    error: str | None = None,
+    username: str = "",
+    status: int = 200,
+) -> Response:
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or security.new_form_token()
+    response = render(
+        request,
+        "login.html",
+        {"csrf": token, "next": safe_next(next_url), "error": error, "username": username},
+        status,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        max_age=3600,
+        path=LOGIN_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=settings_of(request).console_secure_cookies,
+    )
+    return response
+
+
+@router.get(LOGIN_PATH)
+async def login_page(
+    request: Request, next_url: Annotated[str, Query(alias="next")] = "/console"
+) -> Response:
+    if await signed_in(request) is not None:
+        return redirect(safe_next(next_url))
+    return _login_form(request, next_url)
+
+
+def _sign_in(
+    username: str, password: str, address: str | None, hours: float, previous: str | None
+) -> tuple[security.LoginOutcome, str | None]:
+    with session_scope() as session:
+        outcome = security.authenticate(session, username, password, address)
+        if outcome.member is None:
+            return outcome, None
+        if previous:  # signing in again in the same browser: one session, not two
+            security.end_session(session, previous)
+        security.purge_expired(session)
+        token, _ = security.new_session(session, outcome.member, hours)
+        return outcome, token
+
+
+@router.post(LOGIN_PATH)
+async def login(request: Request) -> Response:
+    form = await request.form()
+    username = str(form.get("username") or "").strip()[:MAX_FIELD]
+    password = str(form.get("password") or "")[:MAX_FIELD]
+    next_url = str(form.get("next") or "/console")
+    if not security.same_token(request.cookies.get(LOGIN_CSRF_COOKIE, ""), form.get("csrf")):
+        return _login_form(request, next_url, error=STALE_FORM, username=username, status=403)
+    if not username or not password:
+        return _login_form(
+            request,
+            next_url,
+            error="Bạn nhập cả tên đăng nhập và mật khẩu nhé.",
+            username=username,
+            status=400,
+        )
+    settings = settings_of(request)
+    address = request.client.host if request.client else None
+    outcome, token = await run_in_threadpool(
+        _sign_in,
+        username,
+        password,
+        address,
+        settings.console_session_hours,
+        request.cookies.get(SESSION_COOKIE),
+    )
+    if outcome.result == "blocked":
+        logger.warning("console sign-in blocked for %s", mask_pii(username))
+        return _login_form(request, next_url, error=BLOCKED, username=username, status=429)
+    if token is None:
+        return _login_form(request, next_url, error=WRONG, username=username, status=401)
+    response = redirect(safe_next(next_url))
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(settings.console_session_hours * 3600),
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=settings.console_secure_cookies,
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path=LOGIN_PATH)
+    return response
+
+
+def _sign_out(token: str) -> None:
+    with session_scope() as session:
+        member = security.end_session(session, token)
+        if member is not None:
+            record(session, f"console:{member.username}", "console_logout", f"member:{member.id}")
+
+
+@router.post("/console/logout")
+async def logout(request: Request, form: Form) -> Response:
+    await run_in_threadpool(_sign_out, request.cookies.get(SESSION_COOKIE, ""))
+    response = redirect(LOGIN_PATH)
+    response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
+    flash(
+        response,
+        "ok",
+        "Bạn đã đăng xuất.",
+        secure=settings_of(request).console_secure_cookies,
+    )
+    return response

@@ -1,0 +1,195 @@
+"""The queue, a ticket's page, and what members do with tickets.
+
+Actions go through the ``HandoffDesk`` so residents and the Telegram group hear about
+them; the desk's service layer decides and audits. Forms post and redirect back (works
+without JavaScript); asked for JSON, the same routes answer JSON with 4xx on refusal.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from bot.console import queries
+from bot.console.deps import Form, SignedIn, SignedInApi, Staff, settings_of
+from bot.console.pages import (
+    ConsoleProblem,
+    ConsoleRoute,
+    flash,
+    local_time,
+    redirect,
+    render,
+    wants_json,
+)
+from bot.db import session_scope
+from bot.handoff.desk import HandoffDesk
+from bot.handoff.models import CLOSED
+from bot.handoff.service import HandoffError
+
+logger = logging.getLogger(__name__)
+router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
+T = TypeVar("T")
+MAX_TEXT = 4000
+UNSURE = (
+    "Có lỗi khi báo cho người dân hoặc nhóm Telegram; thao tác có thể đã được lưu. "
+    "Bạn xem lại cuộc trò chuyện bên dưới trước khi làm lại nhé."
+)
+
+
+def _read(fn: Callable[..., T], *args: Any) -> Awaitable[T]:
+    def work() -> T:
+        with session_scope() as session:
+            return fn(session, *args)
+
+    return run_in_threadpool(work)
+
+
+def _desk(request: Request) -> HandoffDesk:
+    desk: HandoffDesk = request.app.state.desk
+    return desk
+
+
+@router.get("/console")
+async def queue_page(
+    request: Request, staff: SignedIn, ward: Annotated[str, Query(alias="phuong")] = ""
+) -> Response:
+    data = await _read(queries.queue, staff, ward.strip() or None)
+    return render(request, "queue.html", {"staff": staff, "q": data})
+
+
+async def _visible(staff: Staff, ticket_id: int, *, as_json: bool = False) -> None:
+    try:
+        await _read(queries.visible_ticket, staff, ticket_id)
+    except queries.Hidden as exc:
+        raise ConsoleProblem(exc.status, str(exc), as_json=as_json) from exc
+
+
+@router.get("/console/tickets/{ticket_id}")
+async def ticket_page(request: Request, staff: SignedIn, ticket_id: int) -> Response:
+    try:
+        page = await _read(queries.ticket_page, staff, ticket_id)
+    except queries.Hidden as exc:
+        raise ConsoleProblem(exc.status, str(exc)) from exc
+    return render(request, "ticket.html", {"staff": staff, "t": page})
+
+
+@router.get("/console/tickets/{ticket_id}/messages")
+async def ticket_messages(
+    staff: SignedInApi, ticket_id: int, after: Annotated[int, Query(ge=0)] = 0
+) -> dict[str, Any]:
+    """New lines of the transcript for the page's script, and the ticket's state (the page
+    offers a reload when someone else claimed, passed back or closed it)."""
+    try:
+        update = await _read(queries.update, staff, ticket_id, after)
+    except queries.Hidden as exc:
+        raise ConsoleProblem(exc.status, str(exc), as_json=True) from exc
+    return {
+        "status": update.status,
+        "claimed_by": update.claimed_by,
+        "messages": [
+            {
+                "id": line.id,
+                "kind": line.kind,
+                "author": line.author,
+                "text": line.text,
+                "at": local_time(line.created_at),
+            }
+            for line in update.lines
+        ],
+    }
+
+
+async def _act(
+    request: Request,
+    form: Form,
+    ticket_id: int,
+    action: Callable[[], Awaitable[str]],
+    done_url: str,
+) -> Response:
+    """Run a desk action; tell the member how it went on the next page (or in JSON)."""
+    await _visible(form.staff, ticket_id, as_json=wants_json(request))
+    ticket_url = f"/console/tickets/{ticket_id}"
+    try:
+        message = await action()
+    except HandoffError as exc:
+        return _refused(request, ticket_url, str(exc), 409)
+    except Exception:
+        # The desk writes before it calls any platform: the step may well be saved. Say so
+        # rather than show a bare error page that invites pressing again.
+        logger.exception("console action on ticket %s failed", ticket_id)
+        return _refused(request, ticket_url, UNSURE, 500)
+    if wants_json(request):
+        return JSONResponse({"detail": message})
+    response = redirect(done_url)
+    flash(response, "ok", message, secure=settings_of(request).console_secure_cookies)
+    return response
+
+
+def _refused(request: Request, ticket_url: str, message: str, status: int) -> Response:
+    if wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    response = redirect(ticket_url)
+    flash(response, "error", message, secure=settings_of(request).console_secure_cookies)
+    return response
+
+
+def _text(form: Form) -> str:
+    text = form.text("text").strip()
+    if len(text) > MAX_TEXT:
+        raise HandoffError(f"Nội dung dài quá {MAX_TEXT} ký tự; bạn chia thành vài tin nhé.")
+    return text
+
+
+@router.post("/console/tickets/{ticket_id}/claim")
+async def claim(request: Request, form: Form, ticket_id: int) -> Response:
+    async def action() -> str:
+        result = await _desk(request).claim(ticket_id, form.staff.member_id)
+        if result.won:
+            return f"Bạn đã nhận yêu cầu #{ticket_id}. Người dân đã được báo."
+        if result.ticket.status == CLOSED:
+            raise HandoffError(f"Yêu cầu #{ticket_id} đã kết thúc.")
+        holder = result.holder.name if result.holder else "Người khác"
+        raise HandoffError(f"{holder} đã nhận yêu cầu #{ticket_id} trước bạn.")
+
+    return await _act(request, form, ticket_id, action, f"/console/tickets/{ticket_id}#tra-loi")
+
+
+@router.post("/console/tickets/{ticket_id}/reply")
+async def reply(request: Request, form: Form, ticket_id: int) -> Response:
+    async def action() -> str:
+        await _desk(request).reply(ticket_id, form.staff.member_id, _text(form))
+        return "Đã gửi cho người dân."
+
+    return await _act(request, form, ticket_id, action, f"/console/tickets/{ticket_id}#tra-loi")
+
+
+@router.post("/console/tickets/{ticket_id}/note")
+async def note(request: Request, form: Form, ticket_id: int) -> Response:
+    async def action() -> str:
+        await _desk(request).note(ticket_id, form.staff.member_id, _text(form))
+        return "Đã lưu ghi chú nội bộ."
+
+    return await _act(request, form, ticket_id, action, f"/console/tickets/{ticket_id}#ghi-chu")
+
+
+@router.post("/console/tickets/{ticket_id}/release")
+async def release(request: Request, form: Form, ticket_id: int) -> Response:
+    async def action() -> str:
+        await _desk(request).release(ticket_id, form.staff.member_id)
+        return f"Đã chuyển yêu cầu #{ticket_id} lại cho tổ."
+
+    return await _act(request, form, ticket_id, action, "/console")
+
+
+@router.post("/console/tickets/{ticket_id}/close")
+async def close(request: Request, form: Form, ticket_id: int) -> Response:
+    async def action() -> str:
+        await _desk(request).close(ticket_id, form.staff.member_id)
+        return f"Đã kết thúc yêu cầu #{ticket_id}. Trợ lý tự động tiếp tục với người dân."
+
+    return await _act(request, form, ticket_id, action, "/console")

@@ -1,0 +1,204 @@
+"""Console sign-in: password hashes, server-side sessions, CSRF tokens, login throttling.
+
+- Passwords: argon2id (argon2-cffi's defaults); the CLI hashes with ``hash_password`` too.
+- Sessions: the cookie carries a random token; the database keeps only its SHA-256, so a
+  leaked database or backup cannot be replayed as a cookie. Logging out deletes the row.
+- CSRF: each session has its own token, sent back in a hidden field of every form.
+- Throttling: failed sign-ins are audit events; five for one username from one address
+  within 15 minutes block further tries from there for the rest of the window. Counting
+  in the database keeps the limit across restarts and gateway workers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+from typing import Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from bot.audit import AuditEvent, record
+from bot.db.base import utcnow
+from bot.handoff import service
+from bot.handoff.metrics import as_utc
+from bot.handoff.models import ConsoleSession, Member
+from bot.privacy import mask_pii
+
+MIN_PASSWORD_LENGTH = 10
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+# Audit actions of sign-ins.
+LOGIN_OK = "console_login"
+LOGIN_FAILED = "console_login_failed"
+LOGIN_BLOCKED = "console_login_blocked"
+
+_hasher = PasswordHasher()
+
+
+# -- passwords ------------------------------------------------------------------------------
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password is refused (Vietnamese), or None when it will do."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự."
+    if password.strip() != password:
+        return "Mật khẩu không được bắt đầu hay kết thúc bằng dấu cách."
+    return None
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Constant work whether or not the member exists (a missing hash is checked against a
+    dummy one), so response times do not tell which usernames are real."""
+    try:
+        return _hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
+    except (VerifyMismatchError, VerificationError, InvalidHashError, ValueError):
+        return False  # ValueError: a hash that is not even ASCII (edited by hand)
+
+
+def needs_rehash(password_hash: str) -> bool:
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except (InvalidHashError, ValueError):
+        return False
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+# -- sessions -------------------------------------------------------------------------------
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_session(session: Session, member: Member, hours: float) -> tuple[str, ConsoleSession]:
+    """A session for ``member``; returns the cookie token (never stored) and the row."""
+    token = secrets.token_urlsafe(32)
+    row = ConsoleSession(
+        token_hash=token_hash(token),
+        member_id=member.id,
+        csrf_token=secrets.token_urlsafe(32),
+        expires_at=utcnow() + timedelta(hours=hours),
+    )
+    session.add(row)
+    session.flush()
+    return token, row
+
+
+def find_session(session: Session, token: str) -> tuple[ConsoleSession, Member] | None:
+    """The live session behind a cookie token with its active member, or None."""
+    if not token or len(token) > 200:
+        return None
+    row = session.scalar(
+        select(ConsoleSession).where(ConsoleSession.token_hash == token_hash(token))
+    )
+    if row is None:
+        return None
+    if as_utc(row.expires_at) <= utcnow():
+        session.delete(row)
+        return None
+    member = session.get(Member, row.member_id)
+    if member is None or not member.active:
+        return None
+    return row, member
+
+
+def end_session(session: Session, token: str) -> Member | None:
+    """Delete the session (logout); the member it belonged to, if any."""
+    row = session.scalar(
+        select(ConsoleSession).where(ConsoleSession.token_hash == token_hash(token))
+    )
+    if row is None:
+        return None
+    member = session.get(Member, row.member_id)
+    session.delete(row)
+    return member
+
+
+def end_member_sessions(session: Session, member_id: int) -> None:
+    """Sign a member out everywhere (a new password, a member who left)."""
+    session.execute(delete(ConsoleSession).where(ConsoleSession.member_id == member_id))
+
+
+def purge_expired(session: Session) -> None:
+    session.execute(delete(ConsoleSession).where(ConsoleSession.expires_at <= utcnow()))
+
+
+def same_token(expected: str, given: object) -> bool:
+    """Constant-time comparison of a CSRF token with what a form sent."""
+    if not expected or not isinstance(given, str) or not given:
+        return False
+    return hmac.compare_digest(expected.encode(), given.encode())
+
+
+def new_form_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+# -- signing in -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    result: Literal["ok", "failed", "blocked"]
+    member: Member | None = None
+
+
+def _actor(username: str) -> str:
+    return f"console:{username}"
+
+
+def _origin(address: str | None) -> str:
+    return f"address:{address or 'unknown'}"
+
+
+def failures(session: Session, username: str, address: str | None) -> int:
+    """Failed sign-ins for this username from this address within the window. The audit
+    log masks what it stores, so the same masking is applied before comparing."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.action == LOGIN_FAILED,
+                AuditEvent.actor == mask_pii(_actor(username)),
+                AuditEvent.subject == mask_pii(_origin(address)),
+                AuditEvent.at >= utcnow() - FAILURE_WINDOW,
+            )
+        )
+        or 0
+    )
+
+
+def authenticate(
+    session: Session, username: str, password: str, address: str | None
+) -> LoginOutcome:
+    """Check a sign-in and audit it. A blocked username+address is refused before the
+    password is even checked, so guessing on gains nothing."""
+    username = username.strip()[:80]
+    if failures(session, username, address) >= MAX_FAILURES:
+        record(session, _actor(username), LOGIN_BLOCKED, _origin(address))
+        return LoginOutcome("blocked")
+    member = service.member_by_username(session, username) if username else None
+    if not verify_password(member.password_hash if member else None, password) or member is None:
+        record(session, _actor(username), LOGIN_FAILED, _origin(address))
+        return LoginOutcome("failed")
+    if member.password_hash and needs_rehash(member.password_hash):
+        member.password_hash = hash_password(password)  # argon2 parameters were raised
+    record(session, _actor(username), LOGIN_OK, _origin(address), f"member:{member.id}")
+    return LoginOutcome("ok", member)
