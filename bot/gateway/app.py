@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {},
             claim_timeout_minutes=settings.handoff_claim_timeout_minutes,
             expected_wait_minutes=settings.handoff_expected_wait_minutes,
+            default_ward=settings.handoff_default_ward,
         )
         app.state.dispatcher = Dispatcher(app.state.rasa, settings.ward_name, desk)
         if settings.zalo_enabled:

@@ -131,12 +131,14 @@ class HandoffDesk:
         *,
         claim_timeout_minutes: float,
         expected_wait_minutes: int,
+        default_ward: str = "",
     ) -> None:
         self._rasa = rasa
         # Pushing channels (filled once Telegram/Zalo start); the web chat polls the outbox.
         self.residents = residents
         self._timeout = timedelta(minutes=claim_timeout_minutes)
         self._wait = expected_wait_minutes
+        self._default_ward = default_ward
         self.team: TeamChannel | None = None  # set when the Telegram channel starts
 
     # -- residents -----------------------------------------------------------------------
@@ -179,7 +181,7 @@ class HandoffDesk:
             _open,
             channel,
             user_id,
-            ward,
+            ward or self._default_ward or None,
             str(request.get("reason") or "asked"),
             str(request.get("question") or ""),
             context,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from bot.db import session_scope
 from bot.conversation.outbox import OutboxMessage, PermanentFailure, push_once, take_pending
+from bot.db import session_scope
 
 
 async def test_push_marks_delivered_only_after_success(migrated_db: None) -> None:

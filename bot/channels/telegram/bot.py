@@ -2,20 +2,26 @@
 
 Replies are sent as plain text (no parse mode: nothing to escape in residents' or
 editors' text; links stay clickable), split at paragraphs under 4096 characters; buttons
-become an inline keyboard whose presses come back as the button's payload.
+become an inline keyboard whose presses come back as the button's payload. Residents write
+in private chats; groups are the handoff teams' (``team.py``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
 from telegram.error import NetworkError
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationHandlerStop,
+    BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -28,11 +34,14 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 from bot.channels.base import OutgoingMessage
 from bot.channels.dedup import first_time
 from bot.channels.payloads import code_for, payload_for
+from bot.channels.telegram.team import add_team_handlers
 from bot.conversation.dispatcher import Dispatcher
+from bot.handoff.desk import HandoffDesk
 from bot.text.split import split_message
 
 logger = logging.getLogger(__name__)
 MAX_TEXT = 4096
+RESIDENT_GROUP = 1  # handler group of residents' handlers, after the team's (0)
 NOT_TEXT = (
     "Mình hiện chỉ đọc được tin nhắn chữ. Bạn gõ câu hỏi giúp mình nhé, có dấu hay không dấu "
     'đều được (ví dụ: "quên mật khẩu VNeID").'
@@ -67,7 +76,50 @@ async def send(app: Application, chat_id: int | str, messages: list[OutgoingMess
                     )
 
 
-def build_handlers(app: Application, dispatcher: Dispatcher) -> None:  # type: ignore[type-arg]
+class PersonOrder(BaseUpdateProcessor):
+    """Each person's updates in order (a resident's messages reach Rasa as typed), different
+    people at once: one slow Rasa answer must not hold up every other resident, nor a team
+    member's claim. Keyed by user, so two members pressing "Nhận xử lý" in the same group
+    really race (the database decides)."""
+
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._queued: dict[int, int] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = _person(update)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._queued[key] = self._queued.get(key, 0) + 1
+        try:
+            async with lock:  # asyncio locks are FIFO: arrival order is kept
+                await coroutine
+        finally:
+            self._queued[key] -= 1
+            if not self._queued[key]:
+                del self._queued[key], self._locks[key]
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+def _person(update: object) -> int:
+    if isinstance(update, Update):
+        if update.effective_user is not None:
+            return update.effective_user.id
+        if update.effective_chat is not None:
+            return update.effective_chat.id
+    return 0
+
+
+def build_handlers(
+    app: Application,  # type: ignore[type-arg]
+    dispatcher: Dispatcher,
+    desk: HandoffDesk | None = None,
+) -> None:
     async def once(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # A retried webhook (same update_id) is handled once.
         if not await run_in_threadpool(first_time, "telegram", str(update.update_id)):
@@ -92,7 +144,8 @@ def build_handlers(app: Application, dispatcher: Dispatcher) -> None:  # type: i
 
     async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        if query is None:
+        chat = update.effective_chat
+        if query is None or chat is None or chat.type != ChatType.PRIVATE:
             return
         await query.answer()
         payload = await run_in_threadpool(payload_for, query.data or "")
@@ -106,22 +159,36 @@ def build_handlers(app: Application, dispatcher: Dispatcher) -> None:  # type: i
             await send(app, update.effective_chat.id, [OutgoingMessage(text=NOT_TEXT)])
 
     app.add_handler(TypeHandler(Update, once), group=-1)
-    app.add_handler(CommandHandler("start", on_start))
-    app.add_handler(CommandHandler("help", on_help))
-    app.add_handler(CallbackQueryHandler(on_button))
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
-    app.add_handler(MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, on_other))
+    # Team work first (group 0, stops what it handled: every group chat message); then
+    # residents, in private chats only.
+    add_team_handlers(app, desk)
+    private = filters.ChatType.PRIVATE
+    resident = RESIDENT_GROUP
+    app.add_handler(CommandHandler("start", on_start, filters=private), group=resident)
+    app.add_handler(CommandHandler("help", on_help, filters=private), group=resident)
+    app.add_handler(CallbackQueryHandler(on_button), group=resident)
+    app.add_handler(
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text), group=resident
+    )
+    app.add_handler(
+        MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, on_other),
+        group=resident,
+    )
 
 
-def build_application(token: str, api_base: str, dispatcher: Dispatcher) -> Application:  # type: ignore[type-arg]
+def build_application(
+    token: str, api_base: str, dispatcher: Dispatcher, desk: HandoffDesk | None = None
+) -> Application:  # type: ignore[type-arg]
     app = (
         Application.builder()
         .token(token)
         .base_url(f"{api_base.rstrip('/')}/bot")
         .base_file_url(f"{api_base.rstrip('/')}/file/bot")
-        # Telegram's flood limits (about 1 message/s per chat, 30/s overall): queue, not fail.
+        # Telegram's flood limits (about 1 message/s per chat, 20/minute per group, 30/s
+        # overall): queue, not fail.
         .rate_limiter(AIORateLimiter(max_retries=2))
+        .concurrent_updates(PersonOrder())
         .build()
     )
-    build_handlers(app, dispatcher)
+    build_handlers(app, dispatcher, desk)
     return app

@@ -16,6 +16,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.channels.telegram.bot import build_application
+from bot.channels.telegram.team import TelegramTeam
 from bot.conversation.dispatcher import Dispatcher
 from bot.handoff.desk import HandoffDesk
 from bot.settings import Settings, secret
@@ -29,7 +30,9 @@ async def start_telegram(
     settings: Settings, dispatcher: Dispatcher, desk: HandoffDesk | None = None
 ) -> tuple[Application, str]:  # type: ignore[type-arg]
     token = secret(settings.telegram_bot_token)
-    app = build_application(token, settings.telegram_api_base, dispatcher)
+    app = build_application(token, settings.telegram_api_base, dispatcher, desk)
+    if desk is not None:
+        desk.team = TelegramTeam(app)  # tickets are announced in the teams' groups
     await app.initialize()
     await app.start()
     hook_secret = secret(settings.telegram_webhook_secret) or secrets.token_urlsafe(32)
