@@ -62,6 +62,7 @@ bench: setup  ## latency: gateway and Rasa REST (starts the stack), knowledge se
 	$(VENV)/python scripts/bench_kb.py
 	$(VENV)/python scripts/bench_status.py
 	$(VENV)/python scripts/bench_channels.py
+	$(VENV)/python scripts/bench_handoff.py
 
 .PHONY: clean
 clean:  ## remove runtime files (databases, logs, trained models); keeps the venvs
