@@ -91,8 +91,3 @@ NO_TEAM = (
     f"Để được hỗ trợ trực tiếp, bạn {HOTLINE}. Trong lúc đó bạn vẫn có thể nhắn câu hỏi "
     "để mình thử hướng dẫn."
 )
-
-UNDELIVERABLE = (
-    "Không gửi được tin trả lời tới người dân (kênh {channel} từ chối: {reason}). "
-    "Hãy liên hệ cách khác nếu người dân đã để lại số điện thoại."
-)
