@@ -16,6 +16,7 @@ from bot.channels.base import OutgoingMessage
 from bot.conversation.models import UndeliveredMessage
 from bot.conversation.rasa_client import RasaClient, RasaUnavailable
 from bot.db import session_scope
+from bot.handoff.notices import HOTLINE
 
 if TYPE_CHECKING:
     from bot.handoff.desk import HandoffDesk
@@ -30,11 +31,7 @@ APOLOGY = (
 )
 
 
-NO_DESK = (
-    "Xin lỗi bạn, mình chưa chuyển được câu hỏi cho người hỗ trợ lúc này. Bạn gọi tổng đài "
-    "Bộ Công an 1900 0368 (về VNeID, căn cước) hoặc đến bộ phận một cửa của phường trong giờ "
-    "hành chính nhé."
-)
+NO_DESK = f"Xin lỗi bạn, mình chưa chuyển được câu hỏi cho người hỗ trợ lúc này. Bạn {HOTLINE} nhé."
 
 
 def sender_id(channel: str, user_id: str) -> str:

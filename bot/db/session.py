@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from bot.settings import get_settings
 
@@ -54,3 +56,17 @@ def session_scope() -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+T = TypeVar("T")
+
+
+async def in_session(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(session, *args)`` in one transaction, in a worker thread: async code (the
+    gateway, the console, the Telegram handlers) never blocks its event loop on the database."""
+
+    def work() -> T:
+        with session_scope() as session:
+            return fn(session, *args)
+
+    return await run_in_threadpool(work)

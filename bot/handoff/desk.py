@@ -15,19 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 
 from bot.channels.base import OutgoingMessage
 from bot.conversation.dispatcher import sender_id
 from bot.conversation.outbox import Sender, deliver
 from bot.conversation.rasa_client import RasaClient, RasaUnavailable
-from bot.db import session_scope
+from bot.db import in_session
 from bot.db.base import utcnow
 from bot.handoff import notices, service
 from bot.handoff.models import (
@@ -44,7 +42,6 @@ from bot.handoff.models import (
 from bot.text import fold
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # What a resident types to leave the queue (folded: with or without diacritics).
 CANCEL_WORDS = {
@@ -113,16 +110,6 @@ def info(session: Any, ticket: Ticket) -> TicketInfo:
     )
 
 
-async def _db(fn: Callable[..., T], *args: Any) -> T:
-    """Run ``fn(session, *args)`` in one transaction, off the event loop."""
-
-    def work() -> T:
-        with session_scope() as session:
-            return fn(session, *args)
-
-    return await run_in_threadpool(work)
-
-
 class HandoffDesk:
     def __init__(
         self,
@@ -146,14 +133,15 @@ class HandoffDesk:
     async def route(self, channel: str, user_id: str, text: str) -> list[OutgoingMessage] | None:
         """Replies when the resident is handed off (their message went to a person);
         None when the assistant should answer."""
-        found = await _db(_active, channel, user_id)
+        found, resume = await in_session(_route_state, channel, user_id)
         if found is None:
-            await self._resume_rasa(channel, user_id)  # a resume Rasa missed earlier
+            if resume:  # Rasa missed the end of an earlier handoff: tell it first
+                await self._resume_rasa(channel, user_id)
             return None
         ticket = found
         folded = fold(text).strip(" .!")
         if folded in CANCEL_WORDS or text in CANCEL_PAYLOADS:
-            closed = await _db(_close_by_resident, ticket.id)
+            closed = await in_session(_close_by_resident, ticket.id)
             if self.team is not None:
                 await self.team.closed(closed, "Người dân đã hủy yêu cầu.")
             await self._resume_rasa(channel, user_id)
@@ -162,7 +150,7 @@ class HandoffDesk:
             if text == "/request_human":
                 return [OutgoingMessage(text=notices.already_waiting(ticket.id, ticket.claimer))]
             return [OutgoingMessage(text=notices.TEXT_ONLY)]
-        message_id = await _db(_add_resident_message, ticket.id, text)
+        message_id = await in_session(_add_resident_message, ticket.id, text)
         await self._relay(ticket, message_id, text)
         if ticket.status == OPEN:
             return [OutgoingMessage(text=notices.forwarded(ticket.id))]
@@ -177,7 +165,7 @@ class HandoffDesk:
             for kind, text in request.get("transcript") or []
             if kind in (RESIDENT, ASSISTANT) and text
         ]
-        opened = await _db(
+        opened = await in_session(
             _open,
             channel,
             user_id,
@@ -206,9 +194,9 @@ class HandoffDesk:
     # -- team members --------------------------------------------------------------------
 
     async def claim(self, ticket_id: int, member_id: int) -> service.ClaimResult:
-        result = await _db(_claim, ticket_id, member_id)
+        result = await in_session(_claim, ticket_id, member_id)
         if result.won:
-            ticket = await _db(_info, ticket_id)
+            ticket = await in_session(_info, ticket_id)
             name = result.holder.name if result.holder else "Người hỗ trợ"
             await self._to_resident(ticket, notices.claimed(name, ticket.team_name))
             if self.team is not None:
@@ -218,31 +206,31 @@ class HandoffDesk:
     async def reply(
         self, ticket_id: int, member_id: int, text: str, *, from_team_chat: bool = False
     ) -> None:
-        ticket, member_name = await _db(_reply, ticket_id, member_id, text)
+        ticket, member_name = await in_session(_reply, ticket_id, member_id, text)
         await self._to_resident(ticket, text.strip())
         if self.team is not None and not from_team_chat:
             await self.team.relay_member(ticket, member_name, text.strip())
 
     async def release(self, ticket_id: int, member_id: int) -> None:
-        ticket = await _db(_release, ticket_id, member_id)
+        ticket = await in_session(_release, ticket_id, member_id)
         await self._to_resident(ticket, notices.released())
         await self._announce(ticket, [])
 
     async def close(self, ticket_id: int, member_id: int) -> None:
-        ticket, member_name = await _db(_close, ticket_id, member_id)
+        ticket, member_name = await in_session(_close, ticket_id, member_id)
         await self._to_resident(ticket, notices.closed(member_name))
         if self.team is not None:
             await self.team.closed(ticket, f"{member_name} đã đóng yêu cầu.")
         await self._resume_rasa(ticket.channel, ticket.user_id)
 
     async def note(self, ticket_id: int, member_id: int, text: str) -> None:
-        await _db(_note, ticket_id, member_id, text)
+        await in_session(_note, ticket_id, member_id, text)
 
     # -- the background loop -------------------------------------------------------------
 
     async def tick(self) -> None:
         """Tell residents nobody claimed in time; retry what platforms refused."""
-        for ticket in await _db(_overdue, utcnow() - self._timeout):
+        for ticket in await in_session(_overdue, utcnow() - self._timeout):
             text = notices.waiting_too_long(ticket.id, ticket.hours)
             await self._to_resident(ticket, text)
             if self.team is not None:
@@ -251,11 +239,13 @@ class HandoffDesk:
                     ticket, f"Yêu cầu {ticket.id} đã chờ quá {minutes} phút mà chưa ai nhận."
                 )
         if self.team is not None:
-            for ticket in await _db(_unannounced):
-                await self._announce(ticket, await _db(_context, ticket.id))
-            for ticket, message_id, text in await _db(_unrelayed, utcnow() - timedelta(seconds=5)):
+            for ticket in await in_session(_unannounced):
+                await self._announce(ticket, await in_session(_context, ticket.id))
+            for ticket, message_id, text in await in_session(
+                _unrelayed, utcnow() - timedelta(seconds=5)
+            ):
                 await self._relay(ticket, message_id, text)
-        for channel, user_id in await _db(_unresumed):
+        for channel, user_id in await in_session(_unresumed):
             await self._resume_rasa(channel, user_id)
 
     # -- helpers -------------------------------------------------------------------------
@@ -272,7 +262,7 @@ class HandoffDesk:
             logger.exception("could not announce ticket %s", ticket.id)
             posted = False
         if posted:
-            await _db(_mark_announced, ticket.id)
+            await in_session(_mark_announced, ticket.id)
 
     async def _relay(self, ticket: TicketInfo, message_id: int, text: str) -> None:
         if self.team is None or not ticket.team_chat:
@@ -283,7 +273,7 @@ class HandoffDesk:
             logger.exception("could not relay a message of ticket %s", ticket.id)
             relayed = False
         if relayed:
-            await _db(_mark_relayed, message_id)
+            await in_session(_mark_relayed, message_id)
 
     async def _tell_rasa(self, channel: str, user_id: str, events: list[dict[str, Any]]) -> bool:
         try:
@@ -295,7 +285,7 @@ class HandoffDesk:
 
     async def _resume_rasa(self, channel: str, user_id: str) -> None:
         """Tell Rasa the handoff ended, so the dialogue goes on from a clean state."""
-        last = await _db(_closed_unresumed, channel, user_id)
+        last = await in_session(_closed_unresumed, channel, user_id)
         if last is None:
             return
         ticket_id, said = last
@@ -308,15 +298,18 @@ class HandoffDesk:
             {"event": "bot", "text": said, "metadata": {"handoff_ticket": ticket_id}},
         ]
         if await self._tell_rasa(channel, user_id, events):
-            await _db(_mark_resumed, ticket_id)
+            await in_session(_mark_resumed, ticket_id)
 
 
 # -- database steps (each runs in one transaction) --------------------------------------------
 
 
-def _active(session: Any, channel: str, user_id: str) -> TicketInfo | None:
+def _route_state(session: Any, channel: str, user_id: str) -> tuple[TicketInfo | None, bool]:
+    """One read per message: the active ticket, else whether Rasa still awaits a resume."""
     ticket = service.active_ticket(session, channel, user_id)
-    return info(session, ticket) if ticket else None
+    if ticket is not None:
+        return info(session, ticket), False
+    return None, _closed_unresumed(session, channel, user_id) is not None
 
 
 def _info(session: Any, ticket_id: int) -> TicketInfo:

@@ -13,10 +13,9 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, NamedTuple, TypeAlias, TypeVar
+from typing import Any, NamedTuple, TypeAlias
 
 from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
@@ -31,7 +30,7 @@ from telegram.ext import (
 )
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from bot.db import session_scope
+from bot.db import in_session
 from bot.handoff import service
 from bot.handoff.desk import HandoffDesk, TicketInfo
 from bot.handoff.models import ASSISTANT, CLAIMED, CLOSED, MEMBER, RESIDENT, Member, Team, Ticket
@@ -40,7 +39,6 @@ from bot.privacy import mask_pii
 from bot.text.split import split_message
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 App: TypeAlias = "Application[Any, Any, Any, Any, Any, Any]"
 
 MAX_TEXT = 4096
@@ -119,14 +117,6 @@ def briefing(ticket: TicketInfo, context: list[tuple[str, str]]) -> str:
 
 
 # -- database steps (each in one transaction, off the event loop) ----------------------------
-
-
-async def _db(fn: Callable[..., T], *args: Any) -> T:
-    def work() -> T:
-        with session_scope() as session:
-            return fn(session, *args)
-
-    return await run_in_threadpool(work)
 
 
 def _record(session: Any, chat: str, message_id: int, ticket_id: int, announced: bool) -> None:
@@ -237,7 +227,7 @@ class TelegramTeam:
     async def announce(self, ticket: TicketInfo, context: list[tuple[str, str]]) -> bool:
         if not ticket.team_chat:
             return False
-        again, said = await _db(_reannouncing, ticket.id)
+        again, said = await in_session(_reannouncing, ticket.id)
         text = announcement(ticket, context or said, again)
         button = InlineKeyboardButton("Nhận xử lý", callback_data=f"{CLAIM}{ticket.id}")
         message_id = await self._post(
@@ -260,7 +250,7 @@ class TelegramTeam:
 
     async def taken(self, ticket: TicketInfo, member_name: str) -> None:
         await self._mark(ticket, f"Đã nhận: {member_name}")
-        chat, context = await _db(_claimer, ticket.id)
+        chat, context = await in_session(_claimer, ticket.id)
         if chat is not None:  # not yet bound: the member never wrote to the bot
             await self._post(chat, ticket.id, briefing(ticket, context), private=True)
 
@@ -283,7 +273,7 @@ class TelegramTeam:
         """Post in the ticket's thread: as a reply to its latest announcement."""
         if not ticket.team_chat:
             return False
-        anchor = await _db(_anchor, ticket.id, ticket.team_chat)
+        anchor = await in_session(_anchor, ticket.id, ticket.team_chat)
         parts = [text] if len(text) <= MAX_TEXT else split_message(text, MAX_TEXT)
         for part in parts:
             if await self._post(ticket.team_chat, ticket.id, part, reply_to=anchor) is None:
@@ -292,7 +282,7 @@ class TelegramTeam:
 
     async def _mark(self, ticket: TicketInfo, status: str) -> None:
         """Rewrite the ticket's announcements with its state, without the button."""
-        for chat, message_id in await _db(_announcements, ticket.id):
+        for chat, message_id in await in_session(_announcements, ticket.id):
             original = self._texts.get((chat, message_id)) or announcement(ticket, [], False)
             try:
                 await self._app.bot.edit_message_text(
@@ -335,7 +325,7 @@ class TelegramTeam:
         except TelegramError as exc:
             logger.warning("Telegram refused a post of ticket %s to %s: %s", ticket_id, chat, exc)
             return None
-        await _db(_record, chat, message.message_id, ticket_id, announced)
+        await in_session(_record, chat, message.message_id, ticket_id, announced)
         return message.message_id
 
     async def _send(
@@ -429,7 +419,7 @@ def add_team_handlers(app: App, desk: HandoffDesk | None) -> None:
         if query is None or user is None or desk is None:
             raise ApplicationHandlerStop
         ticket_id = int((query.data or "").removeprefix(CLAIM))
-        member = await _db(_member, user.id, user.username)
+        member = await in_session(_member, user.id, user.username)
         if member is None:
             await query.answer(NOT_MEMBER, show_alert=True)
             raise ApplicationHandlerStop
@@ -465,7 +455,7 @@ def add_team_handlers(app: App, desk: HandoffDesk | None) -> None:
             if private:
                 return  # a resident quoting the assistant
             raise ApplicationHandlerStop  # group chatter
-        who = await _db(_sender, str(chat.id), replied, user.id, user.username)
+        who = await in_session(_sender, str(chat.id), replied, user.id, user.username)
         if who.ticket_id is None or who.member is None:
             if private:
                 return
@@ -496,12 +486,12 @@ def add_team_handlers(app: App, desk: HandoffDesk | None) -> None:
                 raise ApplicationHandlerStop
             private = chat.type == ChatType.PRIVATE
             replied = replied_to_bot(message)
-            who = await _db(_sender, str(chat.id), replied, user.id, user.username)
+            who = await in_session(_sender, str(chat.id), replied, user.id, user.username)
             if who.member is None:
                 if who.team_chat:
                     await message.reply_text(NOT_MEMBER)
                 raise ApplicationHandlerStop  # a resident or a stranger: nothing to do
-            held = await _db(_held, who.member.id)
+            held = await in_session(_held, who.member.id)
             ticket_id = _which_ticket(list(context.args or []), who.ticket_id, held, command)
             if isinstance(ticket_id, str):
                 await message.reply_text(ticket_id)

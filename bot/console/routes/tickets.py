@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from bot.console import queries
 from bot.console.deps import Form, SignedIn, SignedInApi, Staff, settings_of
@@ -26,27 +25,18 @@ from bot.console.pages import (
     render,
     wants_json,
 )
-from bot.db import session_scope
+from bot.db import in_session
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.models import CLOSED
 from bot.handoff.service import HandoffError
 
 logger = logging.getLogger(__name__)
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
-T = TypeVar("T")
 MAX_TEXT = 4000
 UNSURE = (
     "Có lỗi khi báo cho người dân hoặc nhóm Telegram; thao tác có thể đã được lưu. "
     "Bạn xem lại cuộc trò chuyện bên dưới trước khi làm lại nhé."
 )
-
-
-def _read(fn: Callable[..., T], *args: Any) -> Awaitable[T]:
-    def work() -> T:
-        with session_scope() as session:
-            return fn(session, *args)
-
-    return run_in_threadpool(work)
 
 
 def _desk(request: Request) -> HandoffDesk:
@@ -58,13 +48,13 @@ def _desk(request: Request) -> HandoffDesk:
 async def queue_page(
     request: Request, staff: SignedIn, ward: Annotated[str, Query(alias="phuong")] = ""
 ) -> Response:
-    data = await _read(queries.queue, staff, ward.strip() or None)
+    data = await in_session(queries.queue, staff, ward.strip() or None)
     return render(request, "queue.html", {"staff": staff, "q": data})
 
 
 async def _visible(staff: Staff, ticket_id: int, *, as_json: bool = False) -> None:
     try:
-        await _read(queries.visible_ticket, staff, ticket_id)
+        await in_session(queries.visible_ticket, staff, ticket_id)
     except queries.Hidden as exc:
         raise ConsoleProblem(exc.status, str(exc), as_json=as_json) from exc
 
@@ -72,7 +62,7 @@ async def _visible(staff: Staff, ticket_id: int, *, as_json: bool = False) -> No
 @router.get("/console/tickets/{ticket_id}")
 async def ticket_page(request: Request, staff: SignedIn, ticket_id: int) -> Response:
     try:
-        page = await _read(queries.ticket_page, staff, ticket_id)
+        page = await in_session(queries.ticket_page, staff, ticket_id)
     except queries.Hidden as exc:
         raise ConsoleProblem(exc.status, str(exc)) from exc
     return render(request, "ticket.html", {"staff": staff, "t": page})
@@ -85,7 +75,7 @@ async def ticket_messages(
     """New lines of the transcript for the page's script, and the ticket's state (the page
     offers a reload when someone else claimed, passed back or closed it)."""
     try:
-        update = await _read(queries.update, staff, ticket_id, after)
+        update = await in_session(queries.update, staff, ticket_id, after)
     except queries.Hidden as exc:
         raise ConsoleProblem(exc.status, str(exc), as_json=True) from exc
     return {

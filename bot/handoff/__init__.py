@@ -1,0 +1,1 @@
+"""Human handoff to the ward's tổ công nghệ số cộng đồng: tickets, relay, team hours."""
