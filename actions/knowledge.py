@@ -1,4 +1,5 @@
-"""Knowledge-base actions: answer a question, record feedback on the answer."""
+"""Knowledge-base actions: answer a question, send a whole article, refuse an improper
+request, record feedback on the answer."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.handoff.request import handoff_message
 from bot.knowledge.answer import HUMAN_BUTTON, NOTHING_TEXT, UNSURE_AGAIN_TEXT
-from bot.knowledge.responder import Reply, Responder, record_feedback
+from bot.knowledge.responder import Outcome, Reply, Responder, record_feedback
 from bot.knowledge.service import IndexMissing, get_knowledge_base
 from bot.settings import get_settings
 
@@ -29,8 +30,17 @@ def _entity(tracker: Tracker, name: str) -> str | None:
     return str(value) if value else None
 
 
+def _responder() -> Responder:
+    settings = get_settings()
+    return Responder(
+        get_knowledge_base().searcher(),
+        settings.kb_confidence_threshold,
+        settings.kb_not_covered_below,
+    )
+
+
 def _reply(question: str, channel: str, previous: str | None, chosen: str | None) -> Reply:
-    responder = Responder(get_knowledge_base().searcher(), get_settings().kb_confidence_threshold)
+    responder = _responder()
     if chosen:  # a button from an earlier "did you mean" list
         reply = responder.answer_article(chosen)
         if reply is not None:
@@ -68,6 +78,9 @@ class ActionAnswerQuestion(Action):
                 json_message=handoff_message("kb_unsure", question, tracker.events)
             )
             return [*events, SlotSet("kb_unsure_streak", 0.0)]
+        if reply.outcome is Outcome.OFF_TOPIC:
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return events
         for message in reply.messages:
             dispatcher.utter_message(**message)
         events.append(SlotSet("kb_unsure_streak", 0.0 if reply.confident else streak + 1.0))
@@ -102,8 +115,49 @@ class ActionOutOfScope(Action):
 
 
 def _confident_reply(question: str) -> Reply | None:
-    responder = Responder(get_knowledge_base().searcher(), get_settings().kb_confidence_threshold)
-    return responder.confident_answer(question)
+    return _responder().confident_answer(question)
+
+
+class ActionShowArticle(Action):
+    """ "Xem chi tiết": the whole article after a chat-sized answer."""
+
+    def name(self) -> str:
+        return "action_show_article"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        article_id = _entity(tracker, "article_id") or tracker.get_slot("kb_last_article")
+        try:
+            reply = await asyncio.to_thread(
+                lambda: _responder().answer_article(str(article_id)) if article_id else None
+            )
+        except IndexMissing:
+            reply = None
+        if reply is None:
+            dispatcher.utter_message(text=NOTHING_TEXT, buttons=[HUMAN_BUTTON])
+            return []
+        for message in reply.messages:
+            dispatcher.utter_message(**message)
+        return [SlotSet("kb_last_article", reply.article_id)]
+
+
+class ActionRefuseImproper(Action):
+    """A short, firm refusal with the lawful path, chosen by the kind of request the
+    arbitration found (bot/nlu/arbitration.py); never an article's steps."""
+
+    def name(self) -> str:
+        return "action_refuse_improper"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        kind = _entity(tracker, "improper_kind")
+        response = f"utter_improper_{kind}"
+        if response not in (domain.get("responses") or {}):
+            response = "utter_improper"
+        dispatcher.utter_message(response=response)
+        return []
 
 
 class ActionRecordFeedback(Action):

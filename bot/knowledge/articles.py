@@ -83,6 +83,37 @@ class Article:
         return self.meta.title
 
 
+@dataclass(frozen=True)
+class Passage:
+    """One line of an article an answer can open with: the short answer, a fact bullet,
+    a step or a "Nếu không được" line, with its section heading."""
+
+    heading: str  # lower-case section heading; "" for the short answer
+    text: str
+    kind: str  # lead | fact | step | fails
+
+
+_BULLET = re.compile(r"^\s*[-*+]\s+")
+
+
+def article_passages(article: Article) -> list[Passage]:
+    """The short answer first, then every non-empty line of every section, in order."""
+    passages = [Passage("", article.short_answer, "lead")]
+    for heading, text in article.sections.items():
+        for line in text.splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            if heading == FAILS_HEADING:
+                kind = "fails"
+            elif _STEP.match(line):
+                kind = "step"
+            else:
+                kind = "fact"
+            passages.append(Passage(heading, _BULLET.sub("", line), kind))
+    return passages
+
+
 class ArticleError(ValueError):
     """An article that cannot be used; ``str()`` names the file and line."""
 

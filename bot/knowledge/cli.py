@@ -4,6 +4,7 @@ kb lint                 check every article (schema, sources, staleness, duplica
 kb build                validate, embed what changed, publish a new index
 kb search "câu hỏi"     top articles with scores and the signals that found them
 kb eval                 hit@1/hit@3/MRR per style, out-of-scope rejection, vs baselines
+kb answer-eval          the replies residents get, judged through the running stack
 kb report               questions nobody answered, and feedback per article
 """
 
@@ -106,6 +107,48 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _answer_eval(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from bot.evaluation.answers import evaluate, load_items
+
+    items = load_items(Path(args.items))
+    if args.only:
+        items = [i for i in items if i.category in args.only]
+    if args.url:
+        report = evaluate(args.url, items, args.ward)
+    else:
+        # A private stack: its own database (seeded with a ward team and the demo
+        # applications), the published index and the trained Rasa model.
+        from bot.db.session import get_engine
+        from bot.evaluation.stack import EVAL_WARD, running_stack, seed
+        from bot.settings import get_settings
+
+        var = Path(tempfile.mkdtemp(prefix="answer-eval-"))
+        os.environ.update(
+            {
+                "VAR_DIR": str(var),
+                "DATABASE_URL": f"sqlite:///{var / 'assistant.db'}",
+                "KB_INDEX_DIR": str(settings.kb_index_path),
+                "KB_EMBEDDING_MODEL": settings.kb_embedding_model,
+                "STATUS_LOOKUPS_PER_HOUR": "100000",
+                "STATUS_LOOKUPS_PER_ADDRESS_PER_HOUR": "100000",
+            }
+        )
+        get_settings.cache_clear()
+        get_engine.cache_clear()
+        seed()
+        with running_stack(var) as url:
+            report = evaluate(url, items, EVAL_WARD)
+    report.print(failures=args.failures)
+    if args.json:
+        Path(args.json).write_text(json.dumps(report.summary(), indent=2), "utf-8")
+    return 0
+
+
 def _report(settings: Settings, args: argparse.Namespace) -> int:
     from bot.knowledge.report import print_report
 
@@ -127,6 +170,15 @@ def main(argv: list[str] | None = None) -> int:
     search_p.add_argument("-k", type=int, default=5)
     eval_p = sub.add_parser("eval", help="retrieval quality on knowledge/eval/questions.yaml")
     eval_p.add_argument("--misses", action="store_true", help="list the hybrid mode's misses")
+    answers_p = sub.add_parser(
+        "answer-eval", help="replies judged through the running stack (starts one by default)"
+    )
+    answers_p.add_argument("--items", default="knowledge/eval/answers", help="folder of items")
+    answers_p.add_argument("--url", help="a running gateway instead of a private stack")
+    answers_p.add_argument("--ward", help="with --url: the ward whose team takes hand-overs")
+    answers_p.add_argument("--only", nargs="+", help="categories to run (knowledge, improper…)")
+    answers_p.add_argument("--failures", type=int, default=40, help="failures to list")
+    answers_p.add_argument("--json", help="write the summary figures to this file")
     report_p = sub.add_parser("report", help="unanswered questions and feedback")
     report_p.add_argument("--days", type=int, default=30)
     report_p.add_argument("--limit", type=int, default=30)
@@ -134,7 +186,14 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = get_settings()
     configure_logging("WARNING")
-    handlers = {"lint": _lint, "build": _build, "search": _search, "eval": _eval, "report": _report}
+    handlers = {
+        "lint": _lint,
+        "build": _build,
+        "search": _search,
+        "eval": _eval,
+        "answer-eval": _answer_eval,
+        "report": _report,
+    }
     return handlers[args.command](settings, args)
 
 

@@ -19,11 +19,11 @@ from typing import Any
 import faiss
 import numpy as np
 
-from bot.knowledge.articles import Article
+from bot.knowledge.articles import Article, article_passages
 from bot.knowledge.embeddings import Embedder, Vectors
 from bot.text.split import pack
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CURRENT = "CURRENT"
 KEEP_BUILDS = 3
 MAX_CHUNK = 500
@@ -34,8 +34,9 @@ class Unit:
     """One searchable piece of an article."""
 
     article: str
-    kind: str  # title | question | answer | section
+    kind: str  # title | question | answer | section (retrieval) | passage (answer lines)
     text: str
+    passage: int = -1  # passage units: the line's index in the article's passages
 
 
 @dataclass
@@ -55,6 +56,11 @@ def article_units(article: Article) -> list[Unit]:
     for heading, text in article.sections.items():
         for chunk in _chunks(text):
             units.append(Unit(article.id, "section", f"{heading}: {chunk}"))
+    # Every line on its own, with its heading, to open the answer with the line that
+    # answers the question; these never take part in ranking articles.
+    for i, passage in enumerate(article_passages(article)):
+        text = f"{passage.heading}: {passage.text}" if passage.heading else passage.text
+        units.append(Unit(article.id, "passage", text, i))
     return units
 
 
@@ -97,6 +103,7 @@ def article_record(article: Article) -> dict[str, Any]:
         "related": article.meta.related,
         "tags": article.meta.tags,
         "questions": article.meta.questions,
+        "passages": [asdict(p) for p in article_passages(article)],
         "last_reviewed": article.meta.last_reviewed.isoformat(),
         "path": article.path.name,
         "sha256": article.sha256,
@@ -174,7 +181,7 @@ def build_index(
     staging.mkdir()
     np.save(staging / "vectors.npy", vectors)
     index = faiss.IndexFlatIP(vectors.shape[1])
-    index.add(vectors)
+    index.add(vectors[[u.kind != "passage" for u in units]])
     faiss.write_index(index, str(staging / "index.faiss"))
     (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
     if calibrate is not None:

@@ -24,7 +24,8 @@ class Feedback(Base):
 
 
 class UnansweredQuestion(Base):
-    """A question the knowledge base was not confident about (under the threshold)."""
+    """A question the knowledge base did not answer: unsure (under the threshold), not
+    covered by any article, or refused as out of scope although it looked in-domain."""
 
     __tablename__ = "kb_unanswered"
 
@@ -35,3 +36,4 @@ class UnansweredQuestion(Base):
     folded: Mapped[str] = mapped_column(String(500), index=True)  # groups the same question
     confidence: Mapped[float] = mapped_column(Float)
     candidates: Mapped[str] = mapped_column(Text, default="")  # top article ids, comma-separated
+    outcome: Mapped[str] = mapped_column(String(20), default="unsure", server_default="unsure")

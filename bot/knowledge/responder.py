@@ -5,11 +5,19 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from bot.db import session_scope
-from bot.knowledge.answer import Message, article_messages, unsure_messages
+from bot.knowledge.answer import (
+    Message,
+    answer_messages,
+    article_messages,
+    not_covered_messages,
+    unsure_messages,
+)
 from bot.knowledge.models import Feedback, UnansweredQuestion
 from bot.knowledge.search import Searcher, SearchResult
+from bot.nlu.arbitration import in_domain, procedure_areas
 from bot.privacy import mask_pii
 from bot.text import fold
 
@@ -19,15 +27,30 @@ logger = logging.getLogger(__name__)
 # only makes sense with the previous topic.
 _FOLLOW_UP = re.compile(r"^(con|the con|vay con|vay|the|neu|con neu|vay neu)\b|thi sao$|the nao$")
 FOLLOW_UP_MAX_SYLLABLES = 9
+PASSAGE_ARTICLES = 3  # the answer's line may come from any of the top three articles
+# A question naming an area of procedure its best article never mentions is "not
+# covered" unless the search is at least this sure.
+AREA_OVERRIDE = 0.9
+
+
+class Outcome(StrEnum):
+    ANSWER = "answer"  # confident: the passage-led answer
+    UNSURE = "unsure"  # the closest titles as buttons, and a person
+    NOT_COVERED = "not_covered"  # in the domain, but no article: said plainly
+    OFF_TOPIC = "off_topic"  # outside public services: the out-of-scope reply
 
 
 @dataclass
 class Reply:
     messages: list[Message]
-    article_id: str | None  # the article answered (None when unsure)
-    confident: bool
+    article_id: str | None  # the article answered (None when not answered)
+    outcome: Outcome
     result: SearchResult | None = None
     candidates: list[str] = field(default_factory=list)
+
+    @property
+    def confident(self) -> bool:
+        return self.outcome is Outcome.ANSWER
 
 
 def is_follow_up(question: str) -> bool:
@@ -36,15 +59,19 @@ def is_follow_up(question: str) -> bool:
 
 
 class Responder:
-    def __init__(self, searcher: Searcher, threshold: float | None = None) -> None:
+    def __init__(
+        self, searcher: Searcher, threshold: float | None = None, not_covered_below: float = 0.2
+    ) -> None:
         self.searcher = searcher
         self.threshold = threshold if threshold is not None else searcher.threshold("hybrid")
+        self.not_covered_below = min(not_covered_below, self.threshold)
 
     def answer_article(self, article_id: str) -> Reply | None:
+        """The whole article (a "did you mean" or "Xem chi tiết" button)."""
         article = self.searcher.articles.get(article_id)
         if article is None:
             return None
-        return Reply(article_messages(article), article_id, True)
+        return Reply(article_messages(article), article_id, Outcome.ANSWER)
 
     def search(self, question: str, previous_article: str | None = None) -> SearchResult:
         result = self.searcher.search(question)
@@ -62,26 +89,48 @@ class Responder:
             result = max(readings, key=lambda r: r.confidence)
         return result
 
+    def _answered(self, question: str, result: SearchResult) -> Reply:
+        """Open with the line that answers the question, from the top articles."""
+        candidates = [h.article_id for h in result.hits[:PASSAGE_ARTICLES]]
+        articles = [self.searcher.articles[a] for a in candidates]
+        signals = self.searcher.passage_signals(result, candidates)
+        article_id, messages = answer_messages(articles, question, signals)
+        return Reply(messages, article_id, Outcome.ANSWER, result, candidates)
+
     def confident_answer(self, question: str) -> Reply | None:
         """The answer only when the search is confident (nothing recorded otherwise)."""
         result = self.searcher.search(question)
-        if result.top is None or result.confidence < self.threshold:
+        if not self._confident(question, result):
             return None
-        article = self.searcher.articles[result.top.article_id]
-        return Reply(article_messages(article), result.top.article_id, True, result)
+        return self._answered(question, result)
+
+    def _confident(self, question: str, result: SearchResult) -> bool:
+        if result.top is None or result.confidence < self.threshold:
+            return False
+        if result.confidence >= AREA_OVERRIDE:
+            return True
+        top = result.top.article_id
+        return all(self.searcher.mentions(top, area) for area in procedure_areas(question))
 
     def answer(self, question: str, channel: str, previous_article: str | None = None) -> Reply:
         result = self.search(question, previous_article)
-        top = result.top
+        if self._confident(question, result):
+            return self._answered(question, result)
         candidates = [h.article_id for h in result.hits[:3]]
-        if top is not None and result.confidence >= self.threshold:
-            article = self.searcher.articles[top.article_id]
-            return Reply(article_messages(article), top.article_id, True, result, candidates)
-        record_unanswered(question, channel, result)
-        return Reply(unsure_messages(result), None, False, result, candidates)
+        missing_area = result.confidence >= self.threshold  # confident, but off its topic
+        if not in_domain(question):
+            outcome, messages = Outcome.OFF_TOPIC, []
+        elif missing_area or result.confidence < self.not_covered_below:
+            outcome, messages = Outcome.NOT_COVERED, not_covered_messages()
+        else:
+            outcome, messages = Outcome.UNSURE, unsure_messages(result)
+        record_unanswered(question, channel, result, outcome)
+        return Reply(messages, None, outcome, result, candidates)
 
 
-def record_unanswered(question: str, channel: str, result: SearchResult) -> None:
+def record_unanswered(
+    question: str, channel: str, result: SearchResult | None, outcome: Outcome
+) -> None:
     try:
         with session_scope() as session:
             session.add(
@@ -89,8 +138,9 @@ def record_unanswered(question: str, channel: str, result: SearchResult) -> None
                     channel=channel,
                     question=mask_pii(question)[:2000],
                     folded=fold(mask_pii(question))[:500],
-                    confidence=result.confidence,
-                    candidates=",".join(h.article_id for h in result.hits[:3]),
+                    confidence=result.confidence if result else 0.0,
+                    candidates=",".join(h.article_id for h in result.hits[:3]) if result else "",
+                    outcome=str(outcome),
                 )
             )
     except Exception:  # the resident still gets an answer; the report misses one row

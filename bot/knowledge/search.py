@@ -29,6 +29,7 @@ from bot.text import fold, has_diacritics, normalize
 Mode = Literal["hybrid", "bm25", "dense"]
 MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
 RRF_K = 5.0
+LINE_WEIGHT = 0.5  # of an article's best line in its dense score
 DENSE_MAX_SYLLABLES = 32
 FEATURES = (
     "dense_top",
@@ -40,7 +41,11 @@ FEATURES = (
     "agreement",
     "fused_gap",
     "bm25_gap",
+    "coverage_gap",
 )
+# dense_gap and fused_gap are still reported (kb search) but not calibrated on: they
+# collapse to zero between near-twin articles and made the model punish right answers.
+CALIBRATED = tuple(f for f in FEATURES if f not in {"dense_gap", "fused_gap"})
 
 
 def bm25_tokens(text: str) -> list[str]:
@@ -70,6 +75,14 @@ class Hit:
         return "+".join(signals) or "fusion"
 
 
+@dataclass(frozen=True)
+class PassageSignal:
+    article: str
+    passage: int  # index in the article's passages
+    dense: float  # cosine with the query
+    bm25: float
+
+
 @dataclass
 class SearchResult:
     query: str
@@ -78,6 +91,7 @@ class SearchResult:
     hits: list[Hit]
     confidence: float
     features: dict[str, float] = field(default_factory=dict)
+    vector: Vectors | None = None  # the query's embedding (None in BM25-only mode)
 
     @property
     def top(self) -> Hit | None:
@@ -139,7 +153,35 @@ class Searcher:
         self.articles: dict[str, dict[str, Any]] = {a["id"]: a for a in meta["articles"]}
         self.article_ids: list[str] = [a["id"] for a in meta["articles"]]
         position = {aid: i for i, aid in enumerate(self.article_ids)}
-        self.units: list[dict[str, str]] = meta["units"]
+        # Passage units (an article's lines) only choose the line an answer opens with;
+        # articles are ranked on the other units, which the faiss index holds.
+        all_units: list[dict[str, Any]] = meta["units"]
+        self.units: list[dict[str, Any]] = [u for u in all_units if u["kind"] != "passage"]
+        passage_rows = [i for i, u in enumerate(all_units) if u["kind"] == "passage"]
+        self.passage_units = [all_units[i] for i in passage_rows]
+        self.passage_vectors = (
+            np.asarray(np.load(build_dir / "vectors.npy", mmap_mode="r")[passage_rows], np.float32)
+            if passage_rows
+            else np.zeros((0, 1), np.float32)
+        )
+        self.passage_bm25 = (
+            Bm25Matrix([bm25_tokens(u["text"]) for u in self.passage_units])
+            if passage_rows
+            else None
+        )
+        # What each article is about (title, residents' questions, short answer), folded:
+        # an area of procedure named only in passing in its body does not count.
+        self.article_text: dict[str, str] = {
+            a["id"]: " " + fold(" ".join([a["title"], *a["questions"], a["short_answer"]])) + " "
+            for a in meta["articles"]
+        }
+        self.passage_article = np.array(
+            [position[u["article"]] for u in self.passage_units], dtype=np.int64
+        )
+        grouped: dict[str, list[int]] = {}
+        for row, unit in enumerate(self.passage_units):
+            grouped.setdefault(unit["article"], []).append(row)
+        self.article_passages = {k: np.array(v) for k, v in grouped.items()}
         self.unit_article = np.array([position[u["article"]] for u in self.units], dtype=np.int64)
         self.index = faiss.read_index(str(build_dir / "index.faiss"))
         self.is_question = np.array([u["kind"] in {"question", "title"} for u in self.units])
@@ -182,6 +224,13 @@ class Searcher:
         np.maximum.at(best, self.unit_article, sims)
         best_question = np.full(len(self.article_ids), -1.0)
         np.maximum.at(best_question, self.unit_article, np.where(self.is_question, sims, -1.0))
+        if len(self.passage_units):
+            # The article's single best line counts too: residents ask for one fact, and a
+            # line states it more sharply than a section chunk does.
+            lines = self.passage_vectors @ np.asarray(vector, np.float32).ravel()
+            best_line = np.full(len(self.article_ids), -1.0)
+            np.maximum.at(best_line, self.passage_article, lines)
+            best = best + LINE_WEIGHT * best_line
         return best, best_question
 
     def _bm25_scores(self, tokens: list[str], exclude: set[int]) -> np.ndarray:
@@ -232,6 +281,7 @@ class Searcher:
         exclude = exclude_units or set()
         tokens = bm25_tokens(query)
         dense_text = self.dense_query_text(query)
+        vector: Vectors | None = None
         if mode == "bm25":
             dense = dense_question = np.zeros(len(self.article_ids))
         else:
@@ -252,7 +302,10 @@ class Searcher:
             fused = bm25 if mode == "bm25" else dense
         for article_id in exclude_articles or ():
             fused[self.article_ids.index(article_id)] = -np.inf
-        order = np.argsort(-fused, kind="stable")[:k]
+        # Features read the whole ranking (the runner-up included) whatever ``k`` is, so
+        # that calibration (k=1) sees what serving sees.
+        ranking = np.argsort(-fused, kind="stable")
+        order = ranking[:k]
         hits = [
             Hit(
                 article_id=self.article_ids[i],
@@ -265,7 +318,7 @@ class Searcher:
             )
             for i in order
         ]
-        features = self._features(tokens, fused, bm25, dense, order, exclude)
+        features = self._features(tokens, fused, bm25, dense, ranking[:2], exclude)
         features["dense_question"] = float(dense_question[order[0]])
         return SearchResult(
             query=query,
@@ -274,7 +327,33 @@ class Searcher:
             hits=hits,
             confidence=self._confidence(mode, features),
             features=features,
+            vector=vector,
         )
+
+    def mentions(self, article_id: str, folded_phrase: str) -> bool:
+        text = self.article_text.get(article_id)
+        return text is None or f" {folded_phrase} " in text
+
+    def passage_signals(self, result: SearchResult, article_ids: list[str]) -> list[PassageSignal]:
+        """How well each line of the given articles matches the query: cosine with the
+        query's embedding, and BM25 over every article's lines."""
+        rows = [r for a in article_ids for r in self.article_passages.get(a, [])]
+        if not rows or self.passage_bm25 is None:
+            return []
+        if result.vector is not None:
+            dense = self.passage_vectors[rows] @ np.asarray(result.vector, np.float32).ravel()
+        else:
+            dense = np.zeros(len(rows))
+        bm25 = self.passage_bm25.scores(bm25_tokens(result.query))[rows]
+        return [
+            PassageSignal(
+                self.passage_units[row]["article"],
+                int(self.passage_units[row]["passage"]),
+                float(d),
+                float(b),
+            )
+            for row, d, b in zip(rows, dense, bm25, strict=True)
+        ]
 
     def _features(
         self,
@@ -293,7 +372,12 @@ class Searcher:
             float((bm25[top] - bm25[others].max()) / (bm25.max() or 1.0)) if len(others) else 0.0
         )
         coverage, bigram_coverage, missing_idf = self._coverage(tokens, top, exclude)
+        # Near-twin articles (VNeID's and VssID's password) leave every score gap near
+        # zero; the words the runner-up lacks ("vneid") still tell them apart.
+        runner_up = int(order[1]) if len(order) > 1 else top
+        other, other_bigrams, _ = self._coverage(tokens, runner_up, exclude)
         return {
+            "coverage_gap": (coverage - other) + (bigram_coverage - other_bigrams),
             "dense_top": float(dense[top]),
             "dense_gap": dense_gap,
             "coverage": coverage,

@@ -1,1 +1,3 @@
-"""Rasa NLU graph components (imported by the Rasa venv only; needs ``rasa``)."""
+"""Rasa NLU graph components (tokenizer, arbiter: imported by the Rasa venv, need ``rasa``)
+and the arbitration rules they apply (``arbitration``: stdlib only, shared with the
+action server)."""

@@ -112,11 +112,31 @@ def _expand(token: str) -> str:
     return ABBREVIATIONS.get(_strip_marks(token), token)
 
 
+# "mk" is "mật khẩu" ("quên mk") except where it can only be "mình" (the writer): first
+# in the message, after "của/cho/giúp/với…", or before "muốn/hỏi/đang…".
+_MK_MINH_AFTER = {"cua", "cho", "giup", "gium", "voi", "vs", "ho", "la", "thi", "ma", "va", "nha"}
+_MK_MINH_BEFORE = {"muon", "mun", "hoi", "dang", "vua", "can", "moi", "cung", "dinh", "nghi"}
+
+
+def _expand_all(words: list[str]) -> list[str]:
+    out = []
+    for i, word in enumerate(words):
+        if _strip_marks(word) == "mk" and (
+            i == 0
+            or _strip_marks(words[i - 1]) in _MK_MINH_AFTER
+            or (i + 1 < len(words) and _strip_marks(words[i + 1]) in _MK_MINH_BEFORE)
+        ):
+            out.append("mình")
+        else:
+            out.append(_expand(word))
+    return out
+
+
 def normalize(text: str) -> str:
     """Return the canonical accented form of ``text`` (idempotent, never raises)."""
     text = unicodedata.normalize("NFC", text).lower()
     text = unicodedata.normalize("NFC", _clean_punctuation(text))
-    words = [_expand(_place_tone(word)) for word in text.split(" ") if word]
+    words = _expand_all([_place_tone(word) for word in text.split(" ") if word])
     return unicodedata.normalize("NFC", " ".join(words)).lower()
 
 

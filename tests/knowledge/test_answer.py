@@ -1,42 +1,117 @@
-"""Chat messages made from articles and from unsure searches."""
+"""Chat messages made from articles: the passage-led answer, the whole article, sources."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from bot.knowledge.answer import FEEDBACK_BUTTONS, MAX_MESSAGE, article_messages, plain
+from bot.knowledge.answer import (
+    DETAIL_TITLE,
+    FEEDBACK_BUTTONS,
+    MAX_ANSWER,
+    MAX_MESSAGE,
+    answer_messages,
+    article_messages,
+    plain,
+    source_label,
+)
+from bot.knowledge.search import PassageSignal, Searcher
 
 
-def article(**overrides: object) -> dict[str, object]:
-    base: dict[str, object] = {
+def passage(text: str, kind: str = "fact", heading: str = "những điểm cần nhớ") -> dict[str, str]:
+    return {"heading": heading, "text": text, "kind": kind}
+
+
+def article(**overrides: object) -> dict[str, Any]:
+    base: dict[str, Any] = {
         "id": "a",
         "title": "Tiêu đề",
         "short_answer": "Trả lời ngắn.",
         "steps": ["Mở **VNeID**.", "Xem [Đổi số](vneid-change-phone.md)."],
         "if_fails": "- Gọi 1900 0368.",
-        "sources": [{"url": "https://vneid.gov.vn", "title": "VNeID"}],
+        "sources": [
+            {"url": "https://example.com/a%C3%A1-very-long", "title": "Bài báo — Báo X"},
+            {"url": "https://vneid.gov.vn", "title": "Cổng thông tin VNeID — Bộ Công an"},
+        ],
+        "passages": [
+            passage("Trả lời ngắn.", "lead", ""),
+            passage("Lệ phí: 200.000 đồng/lần; sinh viên 100.000 đồng."),
+            passage("Thời gian: khoảng 7–10 ngày làm việc."),
+            passage("1. Mở **VNeID**.", "step", "các bước"),
+            passage("2. Xem [Đổi số](vneid-change-phone.md).", "step", "các bước"),
+            passage("Gọi 1900 0368.", "fails", "nếu không được"),
+        ],
     }
     base.update(overrides)
     return base
 
 
-def test_article_is_one_message_with_sources_and_feedback() -> None:
-    messages = article_messages(article())
-    assert len(messages) == 1
+def signals(best: int, n: int = 6) -> list[PassageSignal]:
+    """Every line equally close, except ``best``."""
+    return [
+        PassageSignal("a", i, 0.9 if i == best else 0.8, 1.0 if i == best else 0.1)
+        for i in range(n)
+    ]
+
+
+def test_the_answer_opens_with_the_line_that_states_what_was_asked() -> None:
+    article_id, messages = answer_messages([article()], "phí bao nhiêu tiền", signals(0))
     text = messages[0]["text"]
-    assert text.splitlines()[0] == "Trả lời ngắn."
-    assert "1. Mở VNeID." in text and "2. Xem Đổi số." in text
-    assert "Nếu không được:" in text and text.endswith("Nguồn: https://vneid.gov.vn")
+    assert article_id == "a"
+    assert text.startswith("Lệ phí: 200.000 đồng/lần")  # the fee, though the lead scored best
+    assert "7–10 ngày" not in text.split("Trả lời ngắn.")[0]
+    _, messages = answer_messages([article()], "mất bao lâu thì xong", signals(0))
+    assert messages[0]["text"].startswith("Thời gian: khoảng 7–10 ngày")
+
+
+def test_how_questions_get_the_lead_then_the_steps_and_one_official_source() -> None:
+    _, messages = answer_messages([article()], "làm thế nào", signals(3))
+    text = messages[0]["text"]
+    assert text.startswith("Trả lời ngắn.")
+    assert "Các bước:\n1. Mở VNeID.\n2. Xem Đổi số." in text
+    assert text.endswith("Nguồn: Bộ Công an: https://vneid.gov.vn")  # official first
     assert "\n\n" not in text  # Rasa would split the bubble at blank lines
+    buttons = messages[-1]["buttons"]
+    assert buttons[0]["title"] == DETAIL_TITLE
+    assert json.loads(buttons[0]["payload"][len("/show_article") :]) == {"article_id": "a"}
+    assert buttons[1:] == FEEDBACK_BUTTONS
+
+
+def test_answers_stay_chat_sized() -> None:
+    long = [passage(f"Bước {i} " + "rất dài " * 30, "step", "các bước") for i in range(12)]
+    big = article(passages=[*article()["passages"][:3], *long])
+    _, messages = answer_messages([big], "làm thế nào", signals(0, len(big["passages"])))
+    prose = messages[0]["text"].split("\nNguồn:")[0]
+    assert len(prose) <= MAX_ANSWER + 60
+    assert "Xem chi tiết" in prose  # what was left out is one press away
+
+
+def test_a_line_from_another_article_wins_only_when_clearly_better() -> None:
+    other = article(
+        id="b", passages=[passage("B ngắn.", "lead", ""), passage("Lệ phí: 50.000 đồng.")]
+    )
+    close = [*signals(1), PassageSignal("b", 1, 0.9, 1.0)]
+    article_id, messages = answer_messages([article(), other], "lệ phí bao nhiêu", close)
+    assert article_id == "a" and "200.000" in messages[0]["text"]
+
+
+def test_whole_article_with_every_section_and_sources() -> None:
+    messages = article_messages(article())
+    text = "\n".join(m["text"] for m in messages)
+    assert text.startswith("Trả lời ngắn.")
+    assert "- Lệ phí: 200.000 đồng/lần" in text and "1. Mở VNeID." in text
+    assert "Nếu không được:\nGọi 1900 0368." in text
+    assert "- Bộ Công an: https://vneid.gov.vn" in text
     assert messages[-1]["buttons"] == FEEDBACK_BUTTONS
-
-
-def test_long_articles_split_at_paragraphs_within_the_limit() -> None:
-    steps = [f"Bước số {i} " + "rất dài " * 20 for i in range(12)]
-    messages = article_messages(article(steps=steps))
-    assert len(messages) > 1
     assert all(len(m["text"]) <= MAX_MESSAGE for m in messages)
-    assert "buttons" not in messages[0] and messages[-1]["buttons"] == FEEDBACK_BUTTONS
+
+
+def test_sources_are_short_titled_links() -> None:
+    assert source_label({"url": "https://vneid.gov.vn", "title": "Cổng — Bộ Công an"}) == (
+        "Bộ Công an: https://vneid.gov.vn"
+    )
+    encoded = {"url": "https://example.com/b%C3%A0i-bao", "title": "Một bài — Báo X"}
+    assert source_label(encoded) == "Báo X: example.com"
 
 
 def test_plain_keeps_external_links() -> None:
@@ -51,3 +126,10 @@ def test_choose_payload_is_rasa_entity_syntax() -> None:
     payload = choose_payload("vneid-forgot-password")
     assert payload.startswith("/ask_question{")
     assert json.loads(payload[len("/ask_question") :]) == {"article_id": "vneid-forgot-password"}
+
+
+def test_real_articles_answer_the_fact_asked(searcher: Searcher) -> None:
+    from bot.knowledge.responder import Responder
+
+    reply = Responder(searcher, 0.0).answer("phi lam ly lich tu phap tren vneid bao nhieu", "web")
+    assert "200.000" in reply.messages[0]["text"]

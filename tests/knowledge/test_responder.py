@@ -1,27 +1,33 @@
-"""The answer flow: confident answers, unsure answers recorded (masked), follow-ups."""
+"""The answer flow: confident answers, unsure, not covered and off-topic outcomes recorded
+(masked), follow-ups."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from bot.db import session_scope
+from bot.knowledge.answer import DECLINE_MARK
 from bot.knowledge.models import Feedback, UnansweredQuestion
-from bot.knowledge.responder import Responder, is_follow_up, record_feedback
+from bot.knowledge.responder import Outcome, Responder, is_follow_up, record_feedback
 from bot.knowledge.search import Searcher
 
 
 def test_confident_answer(searcher: Searcher, migrated_db: None) -> None:
-    reply = Responder(searcher).answer("quen mat khau vneid thi lam sao", "web")
+    reply = Responder(searcher).answer("quên mật khẩu vneid thì lấy lại thế nào", "web")
     assert reply.confident and reply.article_id == "vneid-forgot-password"
-    assert "Nguồn: https://" in reply.messages[-1]["text"]
+    assert "\nNguồn: " in reply.messages[-1]["text"]
+    assert reply.messages[-1]["buttons"][0]["payload"].startswith("/show_article")
 
 
 def test_unsure_answer_offers_titles_and_a_person_and_is_recorded_masked(
     searcher: Searcher, migrated_db: None
 ) -> None:
-    question = "thủ tục nhận lương hưu, số cccd của tôi là 001203004567"
-    reply = Responder(searcher).answer(question, "telegram")
-    assert not reply.confident and reply.article_id is None
+    question = "quên mật khẩu, số cccd của tôi là 001203004567"
+    reply = Responder(searcher, threshold=0.9999, not_covered_below=0.0).answer(
+        question, "telegram"
+    )
+    assert reply.outcome is Outcome.UNSURE and reply.article_id is None
+    assert DECLINE_MARK in reply.messages[0]["text"]  # says plainly it has no sure guide
     buttons = reply.messages[0]["buttons"]
     assert buttons[-1]["payload"] == "/request_human"
     assert all(b["payload"].startswith("/ask_question{") for b in buttons[:-1])
@@ -29,8 +35,28 @@ def test_unsure_answer_offers_titles_and_a_person_and_is_recorded_masked(
         row = session.scalars(
             select(UnansweredQuestion).order_by(UnansweredQuestion.id.desc())
         ).first()
-        assert row is not None and row.channel == "telegram"
+        assert row is not None and row.channel == "telegram" and row.outcome == "unsure"
         assert "001203004567" not in row.question and "*********567" in row.question
+
+
+def test_uncovered_questions_are_declined_plainly_and_recorded(
+    searcher: Searcher, migrated_db: None
+) -> None:
+    reply = Responder(searcher).answer("thủ tục làm sổ đỏ lần đầu cho đất ông bà để lại", "web")
+    assert reply.outcome is Outcome.NOT_COVERED and reply.article_id is None
+    text = reply.messages[0]["text"]
+    assert DECLINE_MARK in text and "dichvucong.gov.vn" in text
+    assert reply.messages[0]["buttons"][-1]["payload"] == "/request_human"
+    with session_scope() as session:
+        row = session.scalars(
+            select(UnansweredQuestion).order_by(UnansweredQuestion.id.desc())
+        ).first()
+        assert row is not None and row.outcome == "not_covered"
+
+
+def test_off_topic_messages_get_no_article(searcher: Searcher, migrated_db: None) -> None:
+    reply = Responder(searcher).answer("cách nấu phở bò cho ngon", "web")
+    assert reply.outcome is Outcome.OFF_TOPIC and reply.messages == []
 
 
 def test_follow_up_uses_the_previous_topic(searcher: Searcher) -> None:

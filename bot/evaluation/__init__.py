@@ -1,0 +1,1 @@
+"""Quality measured on what residents get: questions through the running stack."""

@@ -1,0 +1,36 @@
+"""What kind of fact a question asks for, and which lines state it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.knowledge.question_type import QuestionType, question_type, states
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("phi lam ly lich tu phap online bao nhieu tien", QuestionType.FEE),
+        ("làm lại cccd mất bn tiền v", QuestionType.FEE),
+        ("hộ cận nghèo được hỗ trợ bao nhiêu phần trăm", QuestionType.FEE),
+        ("doi so dien thoai vneid qua tong dai bao lau thi xong", QuestionType.DURATION),
+        ("lm giấy khai sinh mất mấy ngày", QuestionType.DURATION),
+        ("trong bao lâu phải đăng ký khai tử", QuestionType.DEADLINE),
+        ("đăng ký kết hôn ở đâu", QuestionType.PLACE),
+        ("đi làm căn cước cần mang giấy tờ gì", QuestionType.PAPERS),
+        ("ai được đăng ký khai sinh cho cháu", QuestionType.WHO),
+        ("kích hoạt tài khoản định danh điện tử mức 2 như thế nào", QuestionType.HOW),
+        ("cmnd 9 số còn dùng được không", QuestionType.YES_NO),
+        ("vneid", QuestionType.GENERAL),
+    ],
+)
+def test_question_types(question: str, kind: QuestionType) -> None:
+    assert question_type(question) is kind
+
+
+def test_a_line_states_a_value_not_just_the_word() -> None:
+    assert states(QuestionType.FEE, "Lệ phí: 200.000 đồng/lần")
+    assert states(QuestionType.FEE, "Đăng ký đúng hạn được miễn lệ phí.")
+    assert not states(QuestionType.FEE, "Lệ phí nộp luôn trong ứng dụng.")
+    assert states(QuestionType.DURATION, "Thường khoảng 7–10 ngày làm việc.")
+    assert not states(QuestionType.DURATION, "Bạn nhận kết quả qua ứng dụng.")
