@@ -57,6 +57,7 @@ _EMPHASIS = re.compile(r"(\*\*|__|`)")
 # Section headings that say nothing about the line under them.
 _PLAIN_HEADINGS = {"", "những điểm cần nhớ", "các bước", "lưu ý", "nếu không được", "chi tiết"}
 _OFFICIAL = (".gov.vn", "chinhphu.vn")
+_STEP_NUMBER = re.compile(r"^\s*\d+[.)]\s*")
 SHORT_URL = 80
 
 Message = dict[str, Any]
@@ -166,7 +167,8 @@ def rank_passages(
     for signal in signals:
         rank, article = by_id[signal.article]
         passage = article["passages"][signal.passage]
-        match = kind in SPECIFIC and states(kind, passage["heading"] + " " + passage["text"])
+        line = _STEP_NUMBER.sub("", passage["text"])  # "2. …": the 2 is not a fact
+        match = kind in SPECIFIC and states(kind, passage["heading"] + " " + line)
         score = (
             0.5 * (signal.dense - low) / spread
             + 0.4 * signal.bm25 / top_bm25
@@ -199,13 +201,14 @@ def answer_messages(
     if ranked and kind in SPECIFIC:
         # The top article's best line that states what was asked (an amount, a duration,
         # a place...); another article's only when it is clearly better and near the top.
-        stating = [s for s in ranked if s.states]
+        # The short answer is always sent; the line chosen here is one it may lack.
+        stating = [s for s in ranked if s.states and s.index != 0]
         own = next((s for s in stating if s.article == article["id"]), None)
         best = own
         if (
             stating
             and stating[0] is not own
-            and stating[0].score >= ranked[0].score - 0.5
+            and stating[0].score >= ranked[0].score - 0.7
             and (own is None or stating[0].score >= own.score + SWITCH)
         ):
             best = stating[0]
@@ -215,8 +218,12 @@ def answer_messages(
         second = next((s for s in stating if s is not best and s.article == best.article), None)
         if second is not None and second.score >= best.score - 0.25:
             chosen.append(second)
-    elif ranked and ranked[0].kind == "fact":
-        chosen.append(ranked[0])
+    elif ranked:
+        # "how" or no clear kind: the short answer and the steps, plus the article's line
+        # closest to the question when it is near the top.
+        own = [s for s in ranked if s.article == article["id"] and s.kind in {"fact", "fails"}]
+        if own and own[0].score >= ranked[0].score - 0.3:
+            chosen.append(own[0])
     if chosen:
         article = next(a for a in articles if a["id"] == chosen[0].article)
     passages = article.get("passages") or []

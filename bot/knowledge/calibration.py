@@ -19,12 +19,13 @@ from sklearn.linear_model import LogisticRegression
 
 from bot.knowledge.embeddings import Embedder, Vectors
 from bot.knowledge.search import CALIBRATED, MODES, Searcher
+from bot.nlu.arbitration import in_domain
 
-# Of the calibration negatives (off-topic and in-domain questions no article covers):
-# rejecting 95 % cost a third of the right answers to residents' real questions; the
-# arbitration refuses off-topic and improper messages before the search, and a question
-# naming an area of procedure its article is not about is declined (responder).
-TARGET_REJECTION = 0.9
+# Of the calibration negatives (off-topic and in-domain questions no article covers), the
+# share the whole path must reject: the arbitration keeps off-topic messages from the
+# search, the area check (responder) declines questions naming an area their best article
+# is not about, and the threshold rejects the rest.
+TARGET_REJECTION = 0.93
 _ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 
 
@@ -88,13 +89,17 @@ def calibrate(
     cache.save()
     result: dict[str, Any] = {}
     for mode in MODES:
-        features, labels = [], []
+        features, labels, left = [], [], []
         for (query, article, exclude), vector in zip(samples, vectors, strict=True):
             found = searcher.search(
                 query, mode=mode, k=1, exclude_units=exclude, query_vector=vector
             )
+            top = found.hits[0].article_id
             features.append([found.features[name] for name in CALIBRATED])
-            labels.append(int(article is not None and found.hits[0].article_id == article))
+            labels.append(int(article is not None and top == article))
+            # Negatives the threshold must reject: not those the arbitration already keeps
+            # from the search (off topic) or the area check declines (responder).
+            left.append(article is None and in_domain(query) and searcher.on_topic(top, query))
         raw, y = np.array(features), np.array(labels)
         # Standardised features: cosine similarities live in a narrow band (0.8-0.95)
         # that an unscaled, regularised model would all but ignore.
@@ -102,17 +107,18 @@ def calibrate(
         x = (raw - mean) / scale
         model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=2000).fit(x, y)
         probability = model.predict_proba(x)[:, 1]
-        oos_scores = np.sort(probability[len(samples) - len(oos) :])
-        # The lowest threshold that still rejects TARGET_REJECTION of out-of-scope questions.
-        threshold = float(oos_scores[int(np.ceil(TARGET_REJECTION * len(oos_scores))) - 1])
+        # The lowest threshold at which the whole path (arbitration, area check, threshold)
+        # still rejects TARGET_REJECTION of the negatives.
+        reaching = np.sort(probability[np.array(left)])
+        needed = int(np.ceil(TARGET_REJECTION * len(oos))) - (len(oos) - len(reaching))
+        threshold = float(reaching[needed - 1]) if needed > 0 and len(reaching) else 0.0
         result[mode] = {
             "features": list(CALIBRATED),
             # Folded back to raw features: z = intercept + sum(w * feature).
             "weights": [float(w) for w in model.coef_[0] / scale],
             "intercept": float(model.intercept_[0] - np.sum(model.coef_[0] * mean / scale)),
-            # Clipped to 0.4-0.8: the arbitration already keeps off-topic and improper
-            # messages away from the search, and an area check declines off-topic articles.
-            "threshold": min(0.8, max(0.4, threshold + 1e-6)),
+            # Clipped to 0.3-0.8: under 0.3 the top article is rarely right.
+            "threshold": min(0.8, max(0.3, threshold + 1e-6)),
             "samples": {
                 "in_scope": len(samples) - len(oos),
                 "out_of_scope": len(oos),

@@ -76,7 +76,7 @@ def _search(settings: Settings, args: argparse.Namespace) -> int:
     threshold = settings.kb_confidence_threshold or searcher.threshold(args.mode)
     print(f"query:        {result.query}")
     print(f"dense query:  {result.dense_query}")
-    verdict = "answer" if result.confidence >= threshold else "unsure (offer a person)"
+    verdict = "answer" if searcher.confident(result, threshold) else "unsure or not covered"
     print(f"confidence:   {result.confidence:.3f} (threshold {threshold:.3f}) -> {verdict}")
     print("signals:      " + ", ".join(f"{k}={v:.3f}" for k, v in result.features.items()))
     for rank, hit in enumerate(result.hits, 1):

@@ -77,7 +77,7 @@ def evaluate(searcher: Searcher, questions: list[Question]) -> dict[Mode, ModeRe
             result = searcher.search(
                 question.text, mode=mode, k=len(searcher.article_ids), query_vector=vector
             )
-            accepted = result.confidence >= searcher.threshold(mode)
+            accepted = searcher.confident(result, searcher.threshold(mode))
             report = reports[mode]
             if question.article is None:
                 report.oos_total += 1

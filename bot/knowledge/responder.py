@@ -17,7 +17,7 @@ from bot.knowledge.answer import (
 )
 from bot.knowledge.models import Feedback, UnansweredQuestion
 from bot.knowledge.search import Searcher, SearchResult
-from bot.nlu.arbitration import in_domain, procedure_areas
+from bot.nlu.arbitration import in_domain
 from bot.privacy import mask_pii
 from bot.text import fold
 
@@ -28,9 +28,6 @@ logger = logging.getLogger(__name__)
 _FOLLOW_UP = re.compile(r"^(con|the con|vay con|vay|the|neu|con neu|vay neu)\b|thi sao$|the nao$")
 FOLLOW_UP_MAX_SYLLABLES = 9
 PASSAGE_ARTICLES = 3  # the answer's line may come from any of the top three articles
-# A question naming an area of procedure its best article never mentions is "not
-# covered" unless the search is at least this sure.
-AREA_OVERRIDE = 0.9
 
 
 class Outcome(StrEnum):
@@ -100,24 +97,20 @@ class Responder:
     def confident_answer(self, question: str) -> Reply | None:
         """The answer only when the search is confident (nothing recorded otherwise)."""
         result = self.searcher.search(question)
-        if not self._confident(question, result):
+        if not self.searcher.confident(result, self.threshold):
             return None
         return self._answered(question, result)
 
-    def _confident(self, question: str, result: SearchResult) -> bool:
-        if result.top is None or result.confidence < self.threshold:
-            return False
-        if result.confidence >= AREA_OVERRIDE:
-            return True
-        top = result.top.article_id
-        return all(self.searcher.mentions(top, area) for area in procedure_areas(question))
-
     def answer(self, question: str, channel: str, previous_article: str | None = None) -> Reply:
         result = self.search(question, previous_article)
-        if self._confident(question, result):
+        if self.searcher.confident(result, self.threshold):
             return self._answered(question, result)
         candidates = [h.article_id for h in result.hits[:3]]
-        missing_area = result.confidence >= self.threshold  # confident, but off its topic
+        # The question names an area of procedure its closest article is not about: no
+        # guide for it (the closest titles would be about something else).
+        missing_area = result.top is not None and not self.searcher.on_topic(
+            result.top.article_id, question
+        )
         if not in_domain(question):
             outcome, messages = Outcome.OFF_TOPIC, []
         elif missing_area or result.confidence < self.not_covered_below:

@@ -24,12 +24,19 @@ from scipy import sparse
 
 from bot.knowledge.embeddings import Embedder, Vectors
 from bot.knowledge.restore import DiacriticRestorer
+from bot.nlu.arbitration import in_domain, procedure_areas
 from bot.text import fold, has_diacritics, normalize
 
 Mode = Literal["hybrid", "bm25", "dense"]
 MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
 RRF_K = 5.0
 LINE_WEIGHT = 0.5  # of an article's best line in its dense score
+# Apps residents confuse; a question naming one is not about an article whose title
+# names only another ("lấy lại mật khẩu VssID" is not VNeID's password article).
+APPS = ("vneid", "vssid", "ihanoi", "etax", "facebook", "zalo", "gmail", "tiktok", "shopee")
+# A question naming an area of procedure its best article is not about ("làm sổ đỏ lần
+# đầu" -> the article on certifying contracts) is not answered unless this sure.
+AREA_OVERRIDE = 0.9
 DENSE_MAX_SYLLABLES = 32
 FEATURES = (
     "dense_top",
@@ -42,10 +49,14 @@ FEATURES = (
     "fused_gap",
     "bm25_gap",
     "coverage_gap",
+    "question_coverage",
 )
 # dense_gap and fused_gap are still reported (kb search) but not calibrated on: they
 # collapse to zero between near-twin articles and made the model punish right answers.
-CALIBRATED = tuple(f for f in FEATURES if f not in {"dense_gap", "fused_gap"})
+# question_coverage is a rule, not a weight (``confident``): leaving each question out
+# of the index, as calibration must, hides what it measures.
+CALIBRATED = tuple(f for f in FEATURES if f not in {"dense_gap", "fused_gap", "question_coverage"})
+SHORT_QUERY = 8  # syllables: a short message wholly inside one listed question is answered
 
 
 def bm25_tokens(text: str) -> list[str]:
@@ -169,12 +180,16 @@ class Searcher:
             if passage_rows
             else None
         )
-        # What each article is about (title, residents' questions, short answer), folded:
-        # an area of procedure named only in passing in its body does not count.
+        # What each article is about (its title and short answer), folded: an area of
+        # procedure named in passing (a side case in a question, the body) does not count.
         self.article_text: dict[str, str] = {
-            a["id"]: " " + fold(" ".join([a["title"], *a["questions"], a["short_answer"]])) + " "
+            a["id"]: " " + fold(" ".join([a["title"], a["short_answer"]])) + " "
             for a in meta["articles"]
         }
+        self.title_apps = [
+            {app for app in APPS if app in fold(self.articles[a]["title"]).split()}
+            for a in self.article_ids
+        ]
         self.passage_article = np.array(
             [position[u["article"]] for u in self.passage_units], dtype=np.int64
         )
@@ -268,6 +283,22 @@ class Searcher:
         missing = [self.bm25.idf.get(t, unseen) for t in syllables if t not in terms]
         return share(syllables), share(bigrams), max(missing, default=0.0) / unseen
 
+    def _question_coverage(self, tokens: list[str], article: int, exclude: set[int]) -> float:
+        """The IDF-weighted share of the query's syllables and bigrams that one single
+        alternative question (or the title) of the article holds: "quên mật khẩu vneid"
+        is all inside "Quên mật khẩu VNeID thì lấy lại bằng cách nào?", while a question
+        no article covers only gathers its words from many places."""
+        unseen = math.log(len(self.article_ids) + 1.0)
+        weights = {t: max(self.bm25.idf.get(t, unseen), 0.0) for t in tokens}
+        total = sum(weights.values()) or 1.0
+        best = 0.0
+        for i in self.article_units[article]:
+            if i in exclude or not self.is_question[i]:
+                continue
+            terms = self.unit_terms[i]
+            best = max(best, sum(w for t, w in weights.items() if t in terms) / total)
+        return float(best)
+
     # -- search --------------------------------------------------------------------------
     def search(
         self,
@@ -300,6 +331,9 @@ class Searcher:
                 fused = 1.0 / (RRF_K + dense_rank)
         else:
             fused = bm25 if mode == "bm25" else dense
+        named = {app for app in APPS if app in tokens}
+        if named:
+            fused = np.where(self.title_apps_differ(named), fused - 1.0, fused)
         for article_id in exclude_articles or ():
             fused[self.article_ids.index(article_id)] = -np.inf
         # Features read the whole ranking (the runner-up included) whatever ``k`` is, so
@@ -330,9 +364,31 @@ class Searcher:
             vector=vector,
         )
 
-    def mentions(self, article_id: str, folded_phrase: str) -> bool:
+    def title_apps_differ(self, named: set[str]) -> np.ndarray:
+        """Per article: its title names an app, and none of the ``named`` ones."""
+        return np.array([bool(apps) and not (apps & named) for apps in self.title_apps])
+
+    def on_topic(self, article_id: str, question: str) -> bool:
+        """Every area of procedure the question names (bot.nlu.arbitration) is one the
+        article is about (its title or short answer names it)."""
         text = self.article_text.get(article_id)
-        return text is None or f" {folded_phrase} " in text
+        return text is None or all(f" {area} " in text for area in procedure_areas(question))
+
+    def confident(self, result: SearchResult, threshold: float) -> bool:
+        """Whether to answer with the top article: over the threshold (or a short message
+        wholly inside one of its listed questions), in the domain and on its topic."""
+        if result.top is None:
+            return False
+        if result.confidence < threshold and not (
+            result.features.get("question_coverage", 0.0) >= 1.0
+            and len(fold(result.query).split()) <= SHORT_QUERY
+        ):
+            return False
+        # Off-topic messages ("giá vàng hôm nay") and questions about an area of procedure
+        # the article is not about are answered only when the search is very sure.
+        return result.confidence >= AREA_OVERRIDE or (
+            in_domain(result.query) and self.on_topic(result.top.article_id, result.query)
+        )
 
     def passage_signals(self, result: SearchResult, article_ids: list[str]) -> list[PassageSignal]:
         """How well each line of the given articles matches the query: cosine with the
@@ -377,6 +433,7 @@ class Searcher:
         runner_up = int(order[1]) if len(order) > 1 else top
         other, other_bigrams, _ = self._coverage(tokens, runner_up, exclude)
         return {
+            "question_coverage": self._question_coverage(tokens, top, exclude),
             "coverage_gap": (coverage - other) + (bigram_coverage - other_bigrams),
             "dense_top": float(dense[top]),
             "dense_gap": dense_gap,

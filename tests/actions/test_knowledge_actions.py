@@ -85,3 +85,42 @@ async def test_feedback_action_records(actions: Any, migrated_db: None) -> None:
     )
     with session_scope() as session:
         assert session.scalar(select(func.count()).select_from(Feedback)) == (before or 0) + 1
+
+
+async def test_detail_button_sends_the_whole_article(actions: Any, migrated_db: None) -> None:
+    dispatcher = CollectingDispatcher()
+    entities = [{"entity": "article_id", "value": "criminal-record-vneid"}]
+    events = await actions.ActionShowArticle().run(
+        dispatcher,
+        tracker(
+            '/show_article{"article_id":"criminal-record-vneid"}', "show_article", None, entities
+        ),
+        {},
+    )
+    text = "\n".join(m["text"] for m in dispatcher.messages)
+    assert "200.000" in text and "Nguồn:" in text and "Các bước:" in text
+    assert SlotSet("kb_last_article", "criminal-record-vneid") in events
+
+
+async def test_improper_requests_get_the_refusal_for_their_kind(actions: Any) -> None:
+    domain = {"responses": {"utter_improper": [{}], "utter_improper_forgery": [{}]}}
+    dispatcher = CollectingDispatcher()
+    entities = [{"entity": "improper_kind", "value": "forgery"}]
+    await actions.ActionRefuseImproper().run(
+        dispatcher, tracker("làm giả căn cước", "improper_request", None, entities), domain
+    )
+    assert dispatcher.messages[0]["response"] == "utter_improper_forgery"
+    dispatcher = CollectingDispatcher()
+    await actions.ActionRefuseImproper().run(dispatcher, tracker("...", "improper_request"), domain)
+    assert dispatcher.messages[0]["response"] == "utter_improper"
+
+
+async def test_off_topic_questions_get_the_out_of_scope_reply(
+    actions: Any, migrated_db: None
+) -> None:
+    dispatcher = CollectingDispatcher()
+    events = await actions.ActionAnswerQuestion().run(
+        dispatcher, tracker("cách nấu phở bò cho ngon", "nlu_fallback"), {}
+    )
+    assert dispatcher.messages[0]["response"] == "utter_out_of_scope"
+    assert not any(getattr(e, "get", lambda _k: None)("name") == "kb_unsure_streak" for e in events)

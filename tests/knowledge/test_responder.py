@@ -42,7 +42,7 @@ def test_unsure_answer_offers_titles_and_a_person_and_is_recorded_masked(
 def test_uncovered_questions_are_declined_plainly_and_recorded(
     searcher: Searcher, migrated_db: None
 ) -> None:
-    reply = Responder(searcher).answer("thủ tục làm sổ đỏ lần đầu cho đất ông bà để lại", "web")
+    reply = Responder(searcher).answer("xin giấy phép xây dựng nhà ở quê", "web")
     assert reply.outcome is Outcome.NOT_COVERED and reply.article_id is None
     text = reply.messages[0]["text"]
     assert DECLINE_MARK in text and "dichvucong.gov.vn" in text
