@@ -221,9 +221,9 @@ def answer_messages(
     elif ranked:
         # "how" or no clear kind: the short answer and the steps, plus the article's line
         # closest to the question when it is near the top.
-        own = [s for s in ranked if s.article == article["id"] and s.kind in {"fact", "fails"}]
-        if own and own[0].score >= ranked[0].score - 0.3:
-            chosen.append(own[0])
+        closest = [s for s in ranked if s.article == article["id"] and s.kind in {"fact", "fails"}]
+        if closest and closest[0].score >= ranked[0].score - 0.3:
+            chosen.append(closest[0])
     if chosen:
         article = next(a for a in articles if a["id"] == chosen[0].article)
     passages = article.get("passages") or []

@@ -64,7 +64,7 @@ _PAPERS = (
     r"chung chi|can cuoc(?: cong dan)?|chung minh(?: nhan dan| thu)?|the can cuoc|ho chieu|"
     r"so do|so hong|so ho khau|ho khau|con dau|dau do|chu ky|phieu ly lich|ly lich tu phap|"
     r"tai khoan(?: dinh danh| vneid| ngan hang)?|vneid|sim(?: rac)?|visa|thi thuc|"
-    r"bien so|dang ky xe|ca vet|giay to xe|hoa don)"
+    r"dang ky xe|ca vet|giay to xe|hoa don)"
 )
 _OTHER_PERSON = (
     r"(?:nguoi khac|nguoi ta|nguoi la|hang xom|ai do|mot ai|dong nghiep|nguoi yeu|"
@@ -80,7 +80,8 @@ IMPROPER_PATTERNS: dict[str, re.Pattern[str]] = {
     "forgery": _rx(
         r"\bgia mao\b",
         r"\b(?:lam|in|dat|dich vu lam|co so lam|cho lam|nhan lam|lam ho) gia_",
-        rf"\b{_PAPERS}(?: (?!hay\b)[a-z0-9]+){{0,3}} (?<!tac )gia_"
+        rf"\b(?<!tin nhan )(?<!app )(?<!ung dung )(?<!trang )(?<!link ){_PAPERS}"
+        r"(?<!vneid)(?<!tai khoan)(?<!sim)(?: (?!hay\b)[a-z0-9]+){0,3} (?<!tac )gia_"
         r"(?! (?:tri|han|dinh|tien|ca|re|bao nhieu|the nao|"
         r"nhu the nao))",
         r"\b(?:photoshop|cat ghep|ghep anh|chinh anh|chinh sua anh)\b",
@@ -120,7 +121,7 @@ IMPROPER_PATTERNS: dict[str, re.Pattern[str]] = {
         r"tam tru|thuong tru|dia chi|so dien thoai|so can cuoc|so dinh danh|thong tin ca nhan)\b",
     ),
     "evade_fine": _rx(
-        r"\b(?:xoa|go|huy bo|lam mat|an|giau|lach|ne|tron|thoat|xu ly|dep)\b.{0,25}\b"
+        r"\b(?:xoa|go|huy bo|lam mat|an giau|che giau|giau|lach|ne|tron|thoat|xu ly|dep)\b.{0,25}\b"
         r"(?:loi vi pham|vi pham giao thong|phat nguoi|bien ban|lich su vi pham|du lieu vi pham|"
         r"quyet dinh phat|tien phat|nop phat|bi phat|diem bang lai|diem giay phep|tru diem|loi)\b",
         r"\b(?:khong|khoi|chua) (?:nop|dong|tra) (?:tien )?phat\b.{0,30}\b(?:ma|van|duoc khong|"
@@ -155,7 +156,8 @@ IMPROPER_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "buy_papers": _rx(
         rf"\b(?:mua|(?<!chao )(?<!cho )(?<!on )ban_|(?<!so )thue_|cam_(?! on)|sang nhuong)"
-        r"(?! (?:xe|nha|dat|o to|oto|giay|sao|chinh|goc|scan|chup|dien tu|cung|in|photo)\b)"
+        r"(?! (?:xe|nha|dat|o to|oto|giay|sao|chinh|goc|scan|chup|dien tu|cung|in|photo|chua|"
+        r"roi|ve|duoc|xong|lai xe)\b)"
         rf" (?:[a-z_]+ ){{0,2}}{_PAPERS}\b(?! (?:xe|nha|dat|oto|o to|xe may))",
         r"\b(?:khong can|khong phai|khoi|khoi phai) (?:thi|hoc|sat hach|di thi|di hoc)\b.{0,40}"
         r"\b(?:van co|van duoc|ma co|van lay|lay duoc|co duoc) (?:bang|giay phep|chung chi)",

@@ -89,5 +89,5 @@ def test_a_broken_item_names_its_file_and_position(tmp_path: Path) -> None:
         "items:\n  - q: hỏi\n    style: accented\n    category: knowledge\n    expect: refuse\n",
         "utf-8",
     )
-    with pytest.raises(ValueError, match="bad.yaml, mục 1"):
+    with pytest.raises(ValueError, match=r"bad\.yaml, mục 1"):
         load_items(tmp_path)
