@@ -49,6 +49,7 @@ SMALL_TALK = {
     "cancel",
 }
 STATUS_INTENTS = {"check_status", "provide_application_code"}
+SUBSCRIPTION_INTENTS = {"subscribe_status", "unsubscribe_status"}
 SHORT_SYLLABLES = 7  # "cảm ơn bạn nhiều nhé" is small talk; longer messages may ask
 
 
@@ -69,7 +70,7 @@ _PAPERS = (
 _OTHER_PERSON = (
     r"(?:nguoi khac|nguoi ta|nguoi la|hang xom|ai do|mot ai|dong nghiep|nguoi yeu|"
     r"ban gai|ban trai|nguoi quen|sep|chu no|con no|ke thu|doi thu|vo cu|chong cu|"
-    r"nguoi do|nguoi kia|ong ay|ba ay|anh ay|chi ay|co ay)"
+    r"nguoi do|nguoi kia|nguoi nay|ong ay|ba ay|anh ay|chi ay|co ay)"
 )
 _PERSONAL_DATA = (
     r"(?:tai khoan|vneid|mat khau|ma otp|otp|passcode|thong tin(?: ca nhan| cu tru)?|du lieu|"
@@ -117,7 +118,7 @@ IMPROPER_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:ma|khi|de|sao cho) (?:ba|ong|me|bo|vo|chong|ho|nguoi do|nguoi ta|ba ay|ong ay|"
         r"chu tai khoan|chu the|con|em|anh|chi) (?:khong|chua|ko) "
         r"(?:biet|hay biet|dong y|phat hien)",
-        rf"\b{_OTHER_PERSON}\b.{{0,80}}\b(?:tra|xem|tim|kiem tra)\b.{{0,40}}\b(?:dang ky tam tru|"
+        rf"\b{_OTHER_PERSON}\b.{{0,80}}\b(?:tra|xem|tim|kiem tra|biet)\b.{{0,40}}\b(?:dang ky tam tru|"
         r"tam tru|thuong tru|dia chi|so dien thoai|so can cuoc|so dinh danh|thong tin ca nhan)\b",
     ),
     "evade_fine": _rx(
@@ -256,6 +257,17 @@ PROCEDURE_QUESTION = _rx(
     r"lam the nao|cach nao|cach|thu tuc|cac buoc|o dau|bao nhieu|bao lau|mat bao lau|may ngay|"
     r"co duoc khong|duoc khong|co phai|co can|phai lam gi|nen lam gi|le phi|bao nhieu tien)\b"
 )
+# Following an application's status ("báo cho tôi khi có kết quả", "hủy theo dõi").
+SUBSCRIPTION = _rx(
+    r"\btheo doi\b",
+    r"\b(?:bao|nhan|nhan tin|nhan tin nhan|gui|gui tin|thong bao|bao tin)\b.{0,12}\b"
+    r"(?:toi|minh|em|bac|tui|chau)\b",
+    r"\bnhan (?:thong bao|tin|tin nhan)\b",
+    r"\b(?:gui|bat|tat|stop|huy|nhan|dang ky) thong bao\b|\bthong bao khi\b|^stop\b",
+    r"\bthi nhan\b.{0,10}$",
+    r"\b(?:dung|tat|ngung|huy|bo|khong can|khong muon|thoi)\b.{0,20}\b(?:bao|nhan|nhan tin|"
+    r"thong bao|gui)\b",
+)
 # Asking *how* (not a polite "được không"): a request for a person or a status look-up
 # worded as such a question stays a question for the knowledge base.
 HOW_QUESTION = _rx(
@@ -275,7 +287,7 @@ BOT_ADDRESSED = _rx(
 QUESTION_CUE = _rx(
     PROCEDURE_QUESTION.pattern,
     r"\b(?:khong|chua|gi|nao|sao|dau|nhieu|khong a|khong nhi|co biet|hoi|xin hoi|cho hoi|"
-    r"muon hoi|nho|giup|huong dan|chi)\b",
+    r"muon hoi)\b(?! (?:duoc roi|xong roi))",
 )
 
 # Public-service vocabulary (folded): anything with one of these is in the assistant's
@@ -295,7 +307,8 @@ DOMAIN_TERMS = re.compile(
     r"tuyen sinh|nhap hoc|chuyen truong|hoc phi|bang tot nghiep|di chuc|thua ke|"
     r"khieu nai|to cao|phan anh|kien nghi|tiep dan|sap nhap|dia chi moi|"
     r"otp|passcode|mat khau|tai khoan|dang ky|kich hoat|dang nhap|tich hop|ung dung|"
-    r"cong dich vu|ihanoi|so suc khoe|tiem chung|"
+    r"cong dich vu|ihanoi|so suc khoe|tiem chung|muc 1|muc 2|doi the|lam the|cap the|"
+    r"lam lai the|the het han|doi ten|sim chinh chu|so thue bao|"
     # procedures no article covers yet (land, building, business, schools, military...)
     r"xin phep|cap phep|giay phep|chung chi|nop don|don de nghi|co quan nao|"
     r"dat o|dat vuon|dat nong nghiep|dat trong|dat ruong|tach thua|chuyen muc dich|"
@@ -398,7 +411,7 @@ def arbitrate(text: str, intent: str, has_code: bool = False) -> Decision:
         return Decision(IMPROPER, intent != IMPROPER, f"improper:{kind}", kind)
     if (
         has_code
-        and intent not in STATUS_INTENTS | {"subscribe_status", "unsubscribe_status"}
+        and intent not in STATUS_INTENTS | SUBSCRIPTION_INTENTS
         and (intent != "request_human" or not PERSON_PATTERN.search(folded))
     ):
         return Decision("check_status", True, "code in the message")
@@ -407,7 +420,7 @@ def arbitrate(text: str, intent: str, has_code: bool = False) -> Decision:
         return Decision("request_human", True, "clearly asks for a person")
     if (
         intent not in STATUS_INTENTS
-        and intent not in {"subscribe_status", "unsubscribe_status", "request_human"}
+        and intent not in SUBSCRIPTION_INTENTS | {"request_human"}
         and OWN_APPLICATION.search(folded)
         and not asks_how
     ):
@@ -416,12 +429,14 @@ def arbitrate(text: str, intent: str, has_code: bool = False) -> Decision:
         if PERSON_PATTERN.search(folded):
             return Decision(intent, False, "asks for a person")
         return Decision(ASK_QUESTION, True, "request_human without a person pattern")
+    if intent in SUBSCRIPTION_INTENTS and not SUBSCRIPTION.search(folded):
+        return Decision(ASK_QUESTION, True, f"{intent} without following an application")
     if intent in STATUS_INTENTS and not has_code:
-        if OWN_APPLICATION.search(folded):
-            return Decision(intent, False, "asks about own application")
-        if length <= 4:  # "tra cứu hồ sơ", "mã hồ sơ": the code form helps
-            return Decision(intent, False, "short status request")
-        return Decision(ASK_QUESTION, True, f"{intent} without a code or own application")
+        # "Chuyển hộ khẩu cho con thì hồ sơ cần những gì?" asks how, not where an
+        # application has got to; "hồ sơ của em sao lâu thế" keeps the code form.
+        if asks_how and not OWN_APPLICATION.search(folded):
+            return Decision(ASK_QUESTION, True, f"{intent} asking how, without a code")
+        return Decision(intent, False, "asks about an application")
     if intent == "bot_challenge":
         if BOT_ADDRESSED.search(folded):
             return Decision(intent, False, "addresses the bot")
@@ -429,7 +444,9 @@ def arbitrate(text: str, intent: str, has_code: bool = False) -> Decision:
             return Decision(ASK_QUESTION, True, "bot_challenge not addressed to the bot")
         return Decision(intent, False, "bot_challenge")
     if intent in SMALL_TALK:
-        if length > SHORT_SYLLABLES and DOMAIN_TERMS.search(folded) and QUESTION_CUE.search(folded):
+        # "ở đây hỗ trợ những thủ tục nào" is about the assistant: a longer allowance.
+        short = SHORT_SYLLABLES * 2 if intent == "ask_capabilities" else SHORT_SYLLABLES
+        if length > short and DOMAIN_TERMS.search(folded) and QUESTION_CUE.search(folded):
             return Decision(ASK_QUESTION, True, f"{intent} with a question about a procedure")
         return Decision(intent, False, "small talk")
     if intent == "out_of_scope" and DOMAIN_TERMS.search(folded):

@@ -105,6 +105,7 @@ ABBREVIATIONS: dict[str, str] = {
     "vnied": "vneid",
     "dddt": "định danh điện tử",
     "gks": "giấy khai sinh",
+    "tb": "thông báo",
     "gpxd": "giấy phép xây dựng",
     "gpkd": "giấy phép kinh doanh",
     "nvqs": "nghĩa vụ quân sự",
