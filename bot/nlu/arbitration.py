@@ -119,7 +119,8 @@ IMPROPER_PATTERNS: dict[str, re.Pattern[str]] = {
         r"chu tai khoan|chu the|con|em|anh|chi) (?:khong|chua|ko) "
         r"(?:biet|hay biet|dong y|phat hien)",
         rf"\b{_OTHER_PERSON}\b.{{0,80}}\b(?:tra|xem|tim|kiem tra|biet)\b.{{0,40}}\b"
-        r"(?:dang ky tam tru|tam tru|thuong tru|dia chi|so dien thoai|so can cuoc|so dinh danh|thong tin ca nhan)\b",
+        r"(?:dang ky tam tru|tam tru|thuong tru|dia chi|so dien thoai|so can cuoc|"
+        r"so dinh danh|thong tin ca nhan)\b",
     ),
     "evade_fine": _rx(
         r"\b(?:xoa|go|huy bo|lam mat|an giau|che giau|giau|lach|ne|tron|thoat|xu ly|dep)\b.{0,25}\b"
