@@ -19,6 +19,7 @@ def print_report(days: int = 30, limit: int = 30) -> None:
                 func.min(UnansweredQuestion.question),
                 func.max(UnansweredQuestion.candidates),
                 func.avg(UnansweredQuestion.confidence),
+                func.max(UnansweredQuestion.outcome),
             )
             .where(UnansweredQuestion.at >= since)
             .group_by(UnansweredQuestion.folded)
@@ -35,11 +36,16 @@ def print_report(days: int = 30, limit: int = 30) -> None:
             .group_by(Feedback.article_id)
             .order_by(func.sum(case((Feedback.helpful, 0), else_=1)).desc())
         ).all()
-    print(f"Câu hỏi chưa có câu trả lời chắc chắn ({days} ngày qua), nhiều nhất trước:")
+    labels = {
+        "unsure": "chưa chắc",
+        "not_covered": "chưa có bài",
+        "off_topic": "ngoài phạm vi",
+    }
+    print(f"Câu hỏi chưa được trả lời ({days} ngày qua), nhiều nhất trước:")
     if not unanswered:
         print("  (không có)")
-    for count, question, candidates, confidence in unanswered:
-        print(f"  {count:4}x  {question}")
+    for count, question, candidates, confidence, outcome in unanswered:
+        print(f"  {count:4}x  [{labels.get(outcome, outcome)}] {question}")
         print(f"         gần nhất: {candidates or '-'} (độ tin cậy {confidence:.2f})")
     print(f"\nÝ kiến về từng bài ({days} ngày qua): hữu ích / chưa hữu ích")
     if not feedback:
