@@ -1,8 +1,9 @@
 """Rasa graph component: applies ``bot.nlu.arbitration`` to the classifier's intent.
 
 Placed after the intent classifier and the entity extractors, before the
-FallbackClassifier. When the arbitration changes the intent, the new one is put first
-with confidence 1.0 (the classifier's ranking follows, scaled down) and the reason is
+FallbackClassifier. When the arbitration changes the intent, or a rule confirms it (a
+request for a person, an improper request), it is put first with confidence 1.0 (the
+classifier's ranking follows, scaled down) so the fallback does not override it; the reason is
 kept in the parse data (``arbitration``) for tracker analysis. An improper request also
 carries its kind as the ``improper_kind`` entity, which picks the refusal.
 """
@@ -62,7 +63,7 @@ class IntentArbiter(GraphComponent):
                 }
             )
             message.set(ENTITIES, entities, add_to_output=True)
-        if not decision.changed:
+        if not (decision.changed or decision.sure):
             return
         ranking = [
             {"name": r["name"], "confidence": float(r["confidence"]) * 0.5}

@@ -344,6 +344,7 @@ class Decision:
     changed: bool
     reason: str
     improper_kind: str | None = None
+    sure: bool = False  # a rule matched: act on it even if the classifier was unsure
 
 
 # Folded, the words that make a request improper collide with common ones (bán/bạn/bản,
@@ -409,7 +410,7 @@ def arbitrate(text: str, intent: str, has_code: bool = False) -> Decision:
     length = len(folded.split())
     kind = improper_kind(text)
     if kind is not None:
-        return Decision(IMPROPER, intent != IMPROPER, f"improper:{kind}", kind)
+        return Decision(IMPROPER, intent != IMPROPER, f"improper:{kind}", kind, sure=True)
     if (
         has_code
         and intent not in STATUS_INTENTS | SUBSCRIPTION_INTENTS
@@ -428,7 +429,7 @@ def arbitrate(text: str, intent: str, has_code: bool = False) -> Decision:
         return Decision("check_status", True, "asks about own application")
     if intent == "request_human":
         if PERSON_PATTERN.search(folded):
-            return Decision(intent, False, "asks for a person")
+            return Decision(intent, False, "asks for a person", sure=True)
         return Decision(ASK_QUESTION, True, "request_human without a person pattern")
     if intent in SUBSCRIPTION_INTENTS and not SUBSCRIPTION.search(folded):
         return Decision(ASK_QUESTION, True, f"{intent} without following an application")
@@ -440,7 +441,7 @@ def arbitrate(text: str, intent: str, has_code: bool = False) -> Decision:
         return Decision(intent, False, "asks about an application")
     if intent == "bot_challenge":
         if BOT_ADDRESSED.search(folded):
-            return Decision(intent, False, "addresses the bot")
+            return Decision(intent, False, "addresses the bot", sure=True)
         if DOMAIN_TERMS.search(folded):
             return Decision(ASK_QUESTION, True, "bot_challenge not addressed to the bot")
         return Decision(intent, False, "bot_challenge")

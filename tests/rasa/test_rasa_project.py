@@ -52,3 +52,34 @@ def test_nlu_held_out_macro_f1_above_floor() -> None:
     print(report)
     assert done.returncode == 0, report + done.stderr[-3000:]
     assert "macro F1" in report
+
+
+ARBITER_CHECK = """
+from rasa.shared.nlu.training_data.message import Message
+from bot.nlu.arbiter import IntentArbiter
+
+def parse(text, intent, confidence, entities=()):
+    m = Message(data={"text": text, "intent": {"name": intent, "confidence": confidence},
+                      "intent_ranking": [{"name": intent, "confidence": confidence}],
+                      "entities": list(entities)})
+    IntentArbiter().process([m])
+    return m
+
+m = parse("Làm giả thẻ căn cước ở đâu uy tín?", "ask_question", 0.9)
+assert m.get("intent") == {"name": "improper_request", "confidence": 1.0}, m.get("intent")
+assert any(e["entity"] == "improper_kind" and e["value"] == "forgery" for e in m.get("entities"))
+m = parse("chuyển e qua nhân viên hỗ trợ đi ạ", "request_human", 0.4)
+assert m.get("intent")["confidence"] == 1.0  # a rule confirmed it: no fallback
+m = parse("tôi không có thời gian đến trực tiếp cơ quan, xin cấp lại căn cước online được không",
+          "request_human", 0.99)
+assert m.get("intent")["name"] == "ask_question", m.get("intent")
+assert m.get("intent_ranking")[0]["name"] == "ask_question"
+m = parse("cảm ơn bạn", "thank", 0.7)
+assert m.get("intent") == {"name": "thank", "confidence": 0.7} and m.get("arbitration")
+print("ok")
+"""
+
+
+def test_the_arbiter_component_rewrites_intents_inside_rasa() -> None:
+    done = run_rasa("-c", ARBITER_CHECK, timeout=300)
+    assert done.returncode == 0 and "ok" in done.stdout, done.stdout[-2000:] + done.stderr[-3000:]
