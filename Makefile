@@ -45,8 +45,12 @@ kb-build: setup  ## publish the knowledge index (the running assistant reloads i
 	$(VENV)/kb build
 
 .PHONY: kb-eval
-kb-eval: setup  ## retrieval quality: hit@1/hit@3/MRR per style, out-of-scope rejection
+kb-eval: setup  ## retrieval diagnostics: hit@1/hit@3/MRR per style, out-of-scope rejection
 	$(VENV)/kb eval
+
+.PHONY: answer-eval
+answer-eval: setup  ## the replies residents get, judged through a running stack (headline figure)
+	$(VENV)/kb answer-eval
 
 .PHONY: nlu-eval
 nlu-eval: setup  ## NLU held-out evaluation: per-intent F1, fails under macro F1 0.85

@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     kb_confidence_threshold: float | None = Field(default=None, ge=0, le=1)
     # Under this confidence an in-domain question is "not covered": the assistant says it
     # has no guide for it (between this and the threshold it offers the closest titles).
-    kb_not_covered_below: float = Field(default=0.2, ge=0, le=1)
+    kb_not_covered_below: float = Field(default=0.1, ge=0, le=1)
     # Articles whose last_reviewed is older than this get a lint warning.
     kb_stale_after_days: int = 180
 

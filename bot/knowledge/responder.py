@@ -57,7 +57,7 @@ def is_follow_up(question: str) -> bool:
 
 class Responder:
     def __init__(
-        self, searcher: Searcher, threshold: float | None = None, not_covered_below: float = 0.2
+        self, searcher: Searcher, threshold: float | None = None, not_covered_below: float = 0.1
     ) -> None:
         self.searcher = searcher
         self.threshold = threshold if threshold is not None else searcher.threshold("hybrid")

@@ -309,7 +309,8 @@ DOMAIN_TERMS = re.compile(
     r"khieu nai|to cao|phan anh|kien nghi|tiep dan|sap nhap|dia chi moi|"
     r"otp|passcode|mat khau|tai khoan|dang ky|kich hoat|dang nhap|tich hop|ung dung|"
     r"cong dich vu|ihanoi|so suc khoe|tiem chung|muc 1|muc 2|doi the|lam the|cap the|"
-    r"lam lai the|the het han|doi ten|sim chinh chu|so thue bao|"
+    r"lam lai the|the het han|doi ten|sim chinh chu|so thue bao|dien thoai|tin nhan|sms|"
+    r"ma xac nhan|ma xac thuc|ma kich hoat|"
     # procedures no article covers yet (land, building, business, schools, military...)
     r"xin phep|cap phep|giay phep|chung chi|nop don|don de nghi|co quan nao|"
     r"dat o|dat vuon|dat nong nghiep|dat trong|dat ruong|tach thua|chuyen muc dich|"

@@ -82,11 +82,15 @@ def test_knowledge_answer_with_sources_and_feedback(gateway: httpx.Client) -> No
     sender = uuid.uuid4().hex
     messages = say(gateway, "quen mat khau vneid thi lam sao", sender)
     assert "Quên mật khẩu" in messages[0]["text"]
-    assert "Nguồn: https://" in messages[-1]["text"]
+    assert "\nNguồn: " in messages[-1]["text"]
     assert [b["payload"] for b in messages[-1]["buttons"]] == [
+        '/show_article{"article_id":"vneid-forgot-password"}',
         "/feedback_positive",
         "/feedback_negative",
     ]
+    detail = say(gateway, messages[-1]["buttons"][0]["payload"], sender)
+    whole = "\n".join(m["text"] for m in detail)
+    assert "Các bước:" in whole and "Nếu không được:" in whole and "https://" in whole
     thanks = say(gateway, "/feedback_positive", sender)
     assert thanks[0]["text"].startswith("Cảm ơn bạn đã cho mình biết")
     with session_scope() as session:
@@ -99,18 +103,32 @@ def test_knowledge_answer_with_sources_and_feedback(gateway: httpx.Client) -> No
 def test_unsure_answer_offers_articles_then_a_button_answers(gateway: httpx.Client) -> None:
     # (A second unsure answer in a row hands off to a person: tests/e2e/test_handoff.py.)
     sender = uuid.uuid4().hex
-    messages = say(gateway, "thủ tục ly hôn cần giấy tờ gì", sender)
+    messages = say(gateway, "vneid bị sao ấy", sender)
+    assert "chưa có hướng dẫn" in messages[0]["text"]  # honest, whatever follows
     buttons = messages[-1]["buttons"]
     assert buttons[-1]["payload"] == "/request_human"
     choice = next(b for b in buttons if b["payload"].startswith("/ask_question{"))
     answer = say(gateway, choice["payload"], sender)
-    assert "Nguồn: https://" in answer[-1]["text"]
+    assert "\nNguồn: " in answer[-1]["text"]
+
+
+def test_uncovered_question_is_declined_plainly(gateway: httpx.Client) -> None:
+    messages = say(gateway, "thủ tục ly hôn đơn phương cần giấy tờ gì")
+    assert messages[0]["text"].startswith("Mình chưa có hướng dẫn về việc này")
+    assert "dichvucong.gov.vn" in messages[0]["text"]
+    assert messages[0]["buttons"][-1]["payload"] == "/request_human"
+
+
+def test_improper_request_is_refused_with_the_lawful_way(gateway: httpx.Client) -> None:
+    messages = say(gateway, "Làm giả thẻ căn cước ở đâu uy tín?")
+    assert messages[0]["text"].startswith("Mình không thể hướng dẫn làm giả")
+    assert "Nguồn:" not in messages[0]["text"]
 
 
 def test_out_of_scope_wording_of_a_real_question_is_answered(gateway: httpx.Client) -> None:
     messages = say(gateway, "mã gửi về điện thoại không thấy")
     assert "OTP" in messages[0]["text"]
-    assert "Nguồn: https://" in messages[-1]["text"]
+    assert "\nNguồn: " in messages[-1]["text"]
 
 
 def test_follow_up_question_uses_context(gateway: httpx.Client) -> None:
