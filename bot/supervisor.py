@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -221,6 +222,37 @@ class Stack:
 
     def first_exited(self) -> Service | None:
         return next((s for s in self.services if s.process and s.process.poll() is not None), None)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def start_on_free_ports(
+    var_dir: Path, env: dict[str, str] | None = None, rasa_timeout_seconds: float = 10.0
+) -> Stack:
+    """A whole stack under ``var_dir`` on free loopback ports (tests, evaluations).
+    A free port can be taken between the check and the child's bind: one retry."""
+    for attempt in (1, 2):
+        settings = Settings(
+            var_dir=var_dir,
+            rasa_port=free_port(),
+            action_server_port=free_port(),
+            gateway_port=free_port(),
+            rasa_timeout_seconds=rasa_timeout_seconds,
+        )
+        stack = Stack(settings)
+        stack.env.update(env or {})
+        try:
+            stack.start()
+            return stack
+        except StartupError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def run(settings: Settings) -> int:

@@ -4,23 +4,15 @@ published knowledge index and the trained Rasa model, on free ports."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.settings import ROOT, Settings
-from bot.supervisor import Stack, StartupError
+from bot.settings import ROOT
+from bot.supervisor import start_on_free_ports
 
 EVAL_WARD = "danh-gia"
 DEMO_APPLICATIONS = ROOT / "bot" / "status" / "samples" / "applications-demo.csv"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def seed() -> None:
@@ -41,26 +33,14 @@ def seed() -> None:
 
 @contextmanager
 def running_stack(var_dir: Path) -> Iterator[str]:
-    """Start the three processes on free ports under ``var_dir``; yield the gateway URL.
-    The caller's environment must already point VAR_DIR/DATABASE_URL where ``seed`` wrote.
-    """
-    for attempt in (1, 2):  # a free port can be taken before the child binds it
-        settings = Settings(
-            var_dir=var_dir,
-            rasa_port=free_port(),
-            action_server_port=free_port(),
-            gateway_port=free_port(),
-            rasa_timeout_seconds=15.0,
-        )
-        stack = Stack(settings)
-        stack.env.update({"HANDOFF_DEFAULT_WARD": EVAL_WARD, "STATUS_LOOKUPS_PER_HOUR": "100000"})
-        try:
-            stack.start()
-            break
-        except StartupError:
-            if attempt == 2:
-                raise
+    """The three processes under ``var_dir``; yields the gateway URL. The caller's
+    environment must already point VAR_DIR/DATABASE_URL where ``seed`` wrote."""
+    stack = start_on_free_ports(
+        var_dir,
+        {"HANDOFF_DEFAULT_WARD": EVAL_WARD, "STATUS_LOOKUPS_PER_HOUR": "100000"},
+        rasa_timeout_seconds=15.0,
+    )
     try:
-        yield settings.gateway_url
+        yield stack.settings.gateway_url
     finally:
         stack.stop()

@@ -10,32 +10,15 @@ import httpx
 import pytest
 import yaml
 
-from bot.settings import ROOT, Settings
-from bot.supervisor import Stack, StartupError
-from tests.fakes.servers import free_port
+from bot.settings import ROOT
+from bot.supervisor import Stack, start_on_free_ports
 
 
 @pytest.fixture(scope="module")
 def stack(var_dir: Path, migrated_db: None) -> Iterator[Stack]:
     if not (ROOT / "models" / "assistant.tar.gz").exists():
         pytest.fail("no trained Rasa model: run `make setup` (make test does it first)")
-    # A free port can be taken between our check and the child's bind: try fresh ports
-    # once more rather than fail the module on that race.
-    for attempt in (1, 2):
-        settings = Settings(
-            var_dir=var_dir,
-            rasa_port=free_port(),
-            action_server_port=free_port(),
-            gateway_port=free_port(),
-            rasa_timeout_seconds=10.0,
-        )
-        running = Stack(settings)
-        try:
-            running.start()
-            break
-        except StartupError:
-            if attempt == 2:
-                raise
+    running = start_on_free_ports(var_dir)
     try:
         yield running
     finally:

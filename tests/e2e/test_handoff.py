@@ -22,11 +22,11 @@ from bot.console.security import hash_password
 from bot.db import session_scope
 from bot.handoff import service
 from bot.handoff.models import CLOSED, Ticket
-from bot.settings import ROOT, Settings
-from bot.supervisor import Stack, StartupError
+from bot.settings import ROOT
+from bot.supervisor import Stack, start_on_free_ports
 from tests.channels.fake_telegram import FakeTelegram
 from tests.console.conftest import PASSWORD, Console
-from tests.fakes.servers import free_port, serve
+from tests.fakes.servers import serve
 
 pytestmark = pytest.mark.stack
 GROUP = -1009876543
@@ -78,30 +78,16 @@ def world(var_dir: Path, migrated_db: None) -> Iterator[World]:
     telegram = FakeTelegram(first_message_id=random.randint(10**6, 10**9))
     telegram.user(lan, "Lan")
     with serve(telegram.app) as telegram_url:
-        for attempt in (1, 2):  # a free port can be taken before the child binds it
-            settings = Settings(
-                var_dir=var_dir,
-                rasa_port=free_port(),
-                action_server_port=free_port(),
-                gateway_port=free_port(),
-                rasa_timeout_seconds=10.0,
-            )
-            stack = Stack(settings)
-            stack.env.update(
-                {
-                    "TELEGRAM_BOT_TOKEN": telegram.token,
-                    "TELEGRAM_API_BASE": telegram_url,
-                    "TELEGRAM_POLL_TIMEOUT_SECONDS": "1",
-                    "HANDOFF_DEFAULT_WARD": ward,
-                    "HANDOFF_LOOP_INTERVAL_SECONDS": "1",
-                }
-            )
-            try:
-                stack.start()
-                break
-            except StartupError:
-                if attempt == 2:
-                    raise
+        stack = start_on_free_ports(
+            var_dir,
+            {
+                "TELEGRAM_BOT_TOKEN": telegram.token,
+                "TELEGRAM_API_BASE": telegram_url,
+                "TELEGRAM_POLL_TIMEOUT_SECONDS": "1",
+                "HANDOFF_DEFAULT_WARD": ward,
+                "HANDOFF_LOOP_INTERVAL_SECONDS": "1",
+            },
+        )
         try:
             yield World(stack, telegram, ward, lan, minh)
         finally:

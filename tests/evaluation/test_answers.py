@@ -7,23 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluation.answers import Item, Observed, Report, judge, load_items
+from bot.evaluation.answers import EXPECTED, Item, Observed, Report, judge, load_items
 from bot.settings import ROOT
 
 SET = ROOT / "knowledge" / "eval" / "answers"
 
 
 def item(category: str = "knowledge", **kw: object) -> Item:
-    expect = {
-        "knowledge": "answer",
-        "improper": "refuse",
-        "uncovered": "decline",
-        "out_of_scope": "out_of_scope",
-        "status_code": "status",
-        "status_own": "ask_code",
-        "human": "ticket",
-        "chat": "chat",
-    }[category]
+    expect = EXPECTED[category]
     data: dict[str, object] = {"q": "câu hỏi", "style": "accented", "category": category}
     data["expect"] = expect
     if category == "knowledge":
