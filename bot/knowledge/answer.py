@@ -79,24 +79,26 @@ def _official_first(sources: list[dict[str, str]]) -> list[dict[str, str]]:
     return sorted(sources, key=rank)
 
 
-def source_label(source: dict[str, str]) -> str:
-    """ "Cổng Dịch vụ công quốc gia: https://…" — the publisher (the part of the title after
-    its last dash), then the link when it is short and readable, else the site's address."""
+def source_label(source: dict[str, str], full: bool = False) -> str:
+    """The publisher (the part of the title after its last dash), then the link when it is
+    short and readable (or ``full``), else the site's address: "Bộ Công an: https://…"."""
     title = source.get("title") or ""
     publisher = re.split(r"\s+[—–-]\s+", title)[-1].strip() or title
     url = source["url"]
-    if len(url) > SHORT_URL or "%" in url or unquote(url) != url:
+    if not full and (len(url) > SHORT_URL or "%" in url or unquote(url) != url):
         url = urlsplit(url).hostname or url
     return f"{publisher}: {url}"
 
 
 def sources_line(article: dict[str, Any], limit: int) -> str:
+    """One short source under an answer; the whole article lists up to ``limit`` sources
+    with their full links."""
     sources = _official_first(list(article.get("sources", [])))[:limit]
     if not sources:
         return ""
     if limit == 1:
         return "Nguồn: " + source_label(sources[0])
-    return "Nguồn:\n" + "\n".join(f"- {source_label(s)}" for s in sources)
+    return "Nguồn:\n" + "\n".join(f"- {source_label(s, full=True)}" for s in sources)
 
 
 def detail_payload(article_id: str) -> str:

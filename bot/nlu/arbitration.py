@@ -101,8 +101,9 @@ IMPROPER_PATTERNS: dict[str, re.Pattern[str]] = {
         r"(?:thi|hoc|ho so|giay to goc)",
     ),
     "someone_else": _rx(
-        rf"\b(?:dang nhap|vao|mo|xem|doc|lay|xin|tra|tra cuu|tim|kiem tra|theo doi|doi|reset|"
-        rf"hack|be khoa|pha)\b.{{0,40}}\b{_PERSONAL_DATA}\b.{{0,25}}\b(?:cua )?{_OTHER_PERSON}\b",
+        rf"\b(?:dang nhap|vao|mo|xem|doc|lay|xin|cho toi|cho minh|cho em|tra|tra cuu|tim|"
+        rf"kiem tra|theo doi|doi|reset|hack|be khoa|pha)\b.{{0,40}}\b{_PERSONAL_DATA}\b"
+        rf".{{0,25}}\b(?:cua )?{_OTHER_PERSON}\b",
         rf"\b{_PERSONAL_DATA} (?:cua )?{_OTHER_PERSON}\b.{{0,40}}\b(?:khong can|ma khong|"
         rf"khi ho khong|len|bi mat|giau|khong de)",
         rf"\b(?:dang nhap|vao|mo|xem)\b.{{0,40}}\b{_PERSONAL_DATA}\b.{{0,30}}\bkhong can "

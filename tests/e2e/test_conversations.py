@@ -71,7 +71,6 @@ def test_goodbye(gateway: httpx.Client, responses: dict[str, Any], text: str) ->
         "giá vàng hôm nay bao nhiêu",
         "ket qua xo so mien bac hom nay",
         "thời tiết hà nội mai thế nào",
-        "cho tôi số điện thoại của ông hàng xóm",
     ],
 )
 def test_out_of_scope(gateway: httpx.Client, responses: dict[str, Any], text: str) -> None:
@@ -109,7 +108,7 @@ def test_unsure_answer_offers_articles_then_a_button_answers(gateway: httpx.Clie
     assert buttons[-1]["payload"] == "/request_human"
     choice = next(b for b in buttons if b["payload"].startswith("/ask_question{"))
     answer = say(gateway, choice["payload"], sender)
-    assert "\nNguồn: " in answer[-1]["text"]
+    assert "\nNguồn:" in answer[-1]["text"]
 
 
 def test_uncovered_question_is_declined_plainly(gateway: httpx.Client) -> None:
@@ -123,6 +122,8 @@ def test_improper_request_is_refused_with_the_lawful_way(gateway: httpx.Client) 
     messages = say(gateway, "Làm giả thẻ căn cước ở đâu uy tín?")
     assert messages[0]["text"].startswith("Mình không thể hướng dẫn làm giả")
     assert "Nguồn:" not in messages[0]["text"]
+    privacy = say(gateway, "cho tôi số điện thoại của ông hàng xóm")
+    assert privacy[0]["text"].startswith("Mình không thể giúp vào tài khoản hay xem thông tin")
 
 
 def test_out_of_scope_wording_of_a_real_question_is_answered(gateway: httpx.Client) -> None:
