@@ -36,7 +36,9 @@ LINE_WEIGHT = 0.5  # of an article's best line in its dense score
 APPS = ("vneid", "vssid", "ihanoi", "etax", "facebook", "zalo", "gmail", "tiktok", "shopee")
 # A question naming an area of procedure its best article is not about ("làm sổ đỏ lần
 # đầu" -> the article on certifying contracts) is not answered unless this sure.
-AREA_OVERRIDE = 0.9
+AREA_OVERRIDE = 0.8
+# Off-topic messages ("giá vàng hôm nay") are answered only when the search is this sure.
+OFF_TOPIC_OVERRIDE = 0.6
 DENSE_MAX_SYLLABLES = 32
 FEATURES = (
     "dense_top",
@@ -386,8 +388,10 @@ class Searcher:
             return False
         # Off-topic messages ("giá vàng hôm nay") and questions about an area of procedure
         # the article is not about are answered only when the search is very sure.
-        return result.confidence >= AREA_OVERRIDE or (
-            in_domain(result.query) and self.on_topic(result.top.article_id, result.query)
+        if result.confidence < OFF_TOPIC_OVERRIDE and not in_domain(result.query):
+            return False
+        return result.confidence >= AREA_OVERRIDE or self.on_topic(
+            result.top.article_id, result.query
         )
 
     def passage_signals(self, result: SearchResult, article_ids: list[str]) -> list[PassageSignal]:

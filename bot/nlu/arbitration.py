@@ -330,7 +330,7 @@ PROCEDURE_AREAS = re.compile(
     r"\b(?:"
     r"so do|so hong|quyen su dung dat|tach thua|chuyen muc dich|dat o|dat vuon|dat nong nghiep|"
     r"thua dat|boi thuong|giai phong mat bang|tranh chap|nha o xa hoi|so nha|"
-    r"giay phep xay dung|xay dung|xay nha|sua nha|cong ty|doanh nghiep|ho kinh doanh|"
+    r"giay phep xay dung|xay dung|xay nha|sua nha|thanh lap cong ty|doanh nghiep|ho kinh doanh|"
     r"kinh doanh|giai the|phu hieu|an toan thuc pham|quang cao|nghia vu quan su|quan su|"
     r"nhap ngu|ly hon|con nuoi|thua ke|di chuc|visa|thi thuc|giay phep lao dong|chuyen truong|"
     r"hoc ba|bang tot nghiep|bang dai hoc|hop phap hoa|hoc bong|luong huu|huu tri|"
