@@ -6,6 +6,7 @@ with floors: what residents get, judged by the facts each reply must contain.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,12 +17,12 @@ from bot.settings import ROOT
 
 # Floors a little under the figures measured when they were set (README, "Quality").
 FLOORS = {
-    "knowledge": 0.74,
-    "accented": 0.70,
-    "unaccented": 0.74,
+    "knowledge": 0.77,
+    "accented": 0.76,
+    "unaccented": 0.82,
     "teencode": 0.70,
     "improper": 0.93,
-    "uncovered": 0.88,
+    "uncovered": 0.90,
     "out_of_scope": 0.93,
     "status_code": 1.0,
     "status_own": 0.9,
@@ -45,7 +46,7 @@ def report(var_dir: Path, migrated_db: None, monkeypatch_module: pytest.MonkeyPa
 
 
 @pytest.fixture(scope="module")
-def monkeypatch_module() -> pytest.MonkeyPatch:
+def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
     with pytest.MonkeyPatch.context() as patch:
         yield patch
 
