@@ -4,6 +4,7 @@ request, record feedback on the answer."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -128,12 +129,10 @@ class ActionShowArticle(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         article_id = _entity(tracker, "article_id") or tracker.get_slot("kb_last_article")
-        try:
-            reply = await asyncio.to_thread(
-                lambda: _responder().answer_article(str(article_id)) if article_id else None
-            )
-        except IndexMissing:
-            reply = None
+        reply = None
+        if article_id:
+            with contextlib.suppress(IndexMissing):  # no index yet: the apology below
+                reply = await asyncio.to_thread(_responder().answer_article, str(article_id))
         if reply is None:
             dispatcher.utter_message(text=NOTHING_TEXT, buttons=[HUMAN_BUTTON])
             return []

@@ -24,6 +24,7 @@ import httpx
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bot.knowledge.answer import DECLINE_MARK
 from bot.text import fold
 
 Category = Literal[
@@ -53,7 +54,7 @@ MAX_PROSE = 1000  # characters of an answer before its source line ("about 900" 
 
 # What each kind of reply says (folded), from the texts in domain.yml and bot/knowledge.
 REFUSAL = "minh khong the"
-DECLINE = "chua co huong dan"
+DECLINE = fold(DECLINE_MARK)
 OFF_TOPIC = "nam ngoai pham vi"
 ASK_CODE = "ma ho so"
 STATUS = ("trang thai", "khong tim thay ho so", "chua tim thay ho so")

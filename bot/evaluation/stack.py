@@ -37,7 +37,12 @@ def running_stack(var_dir: Path) -> Iterator[str]:
     environment must already point VAR_DIR/DATABASE_URL where ``seed`` wrote."""
     stack = start_on_free_ports(
         var_dir,
-        {"HANDOFF_DEFAULT_WARD": EVAL_WARD, "STATUS_LOOKUPS_PER_HOUR": "100000"},
+        {
+            "HANDOFF_DEFAULT_WARD": EVAL_WARD,
+            # Every question comes from one address: the look-up limits would refuse them.
+            "STATUS_LOOKUPS_PER_HOUR": "100000",
+            "STATUS_LOOKUPS_PER_ADDRESS_PER_HOUR": "100000",
+        },
         rasa_timeout_seconds=15.0,
     )
     try:

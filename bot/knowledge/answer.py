@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from bot.knowledge.question_type import SPECIFIC, QuestionType, question_type, states
+from bot.knowledge.articles import passage_fact_text
+from bot.knowledge.question_type import SPECIFIC, QuestionType, question_type, states_folded
 from bot.knowledge.search import PassageSignal, SearchResult
 from bot.text.split import pack
 
@@ -57,7 +58,6 @@ _EMPHASIS = re.compile(r"(\*\*|__|`)")
 # Section headings that say nothing about the line under them.
 _PLAIN_HEADINGS = {"", "những điểm cần nhớ", "các bước", "lưu ý", "nếu không được", "chi tiết"}
 _OFFICIAL = (".gov.vn", "chinhphu.vn")
-_STEP_NUMBER = re.compile(r"^\s*\d+[.)]\s*")
 SHORT_URL = 80
 
 Message = dict[str, Any]
@@ -169,8 +169,8 @@ def rank_passages(
     for signal in signals:
         rank, article = by_id[signal.article]
         passage = article["passages"][signal.passage]
-        line = _STEP_NUMBER.sub("", passage["text"])  # "2. …": the 2 is not a fact
-        match = kind in SPECIFIC and states(kind, passage["heading"] + " " + line)
+        folded = signal.folded if signal.folded is not None else passage_fact_text(passage)
+        match = kind in SPECIFIC and states_folded(kind, folded)
         score = (
             0.5 * (signal.dense - low) / spread
             + 0.4 * signal.bm25 / top_bm25

@@ -21,6 +21,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.text import fold
+
 STEPS_HEADING = "các bước"
 FAILS_HEADING = "nếu không được"
 _ID = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -94,6 +96,23 @@ class Passage:
 
 
 _BULLET = re.compile(r"^\s*[-*+]\s+")
+
+
+def without_step_number(line: str) -> str:
+    """ "2. Bấm …" -> "Bấm …" (the 2 is not a fact of the line)."""
+    match = _STEP.match(line)
+    return match.group(1).strip() if match else line
+
+
+def passage_fact_text(passage: Passage | dict[str, str]) -> str:
+    """What a passage states, folded, for matching the kind of fact asked: its heading and
+    its text without a step number."""
+    heading, text = (
+        (passage.heading, passage.text)
+        if isinstance(passage, Passage)
+        else (passage["heading"], passage["text"])
+    )
+    return fold(f"{heading} {without_step_number(text)}")
 
 
 def article_passages(article: Article) -> list[Passage]:

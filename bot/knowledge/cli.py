@@ -125,7 +125,6 @@ def _answer_eval(settings: Settings, args: argparse.Namespace) -> int:
         # applications), the published index and the trained Rasa model.
         from bot.db.session import get_engine
         from bot.evaluation.stack import EVAL_WARD, running_stack, seed
-        from bot.settings import get_settings
 
         var = Path(tempfile.mkdtemp(prefix="answer-eval-"))
         os.environ.update(
@@ -134,8 +133,6 @@ def _answer_eval(settings: Settings, args: argparse.Namespace) -> int:
                 "DATABASE_URL": f"sqlite:///{var / 'assistant.db'}",
                 "KB_INDEX_DIR": str(settings.kb_index_path),
                 "KB_EMBEDDING_MODEL": settings.kb_embedding_model,
-                "STATUS_LOOKUPS_PER_HOUR": "100000",
-                "STATUS_LOOKUPS_PER_ADDRESS_PER_HOUR": "100000",
             }
         )
         get_settings.cache_clear()

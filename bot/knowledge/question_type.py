@@ -175,4 +175,9 @@ def question_type(question: str) -> QuestionType:
 
 def states(kind: QuestionType, line: str) -> bool:
     """Whether an article line states the kind of fact asked for."""
-    return bool(_STATES[kind].search(fold(line)))
+    return states_folded(kind, fold(line))
+
+
+def states_folded(kind: QuestionType, folded_line: str) -> bool:
+    """``states`` on a line folded beforehand (the searcher folds every line at load)."""
+    return bool(_STATES[kind].search(folded_line))

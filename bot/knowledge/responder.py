@@ -121,9 +121,7 @@ class Responder:
         return Reply(messages, None, outcome, result, candidates)
 
 
-def record_unanswered(
-    question: str, channel: str, result: SearchResult | None, outcome: Outcome
-) -> None:
+def record_unanswered(question: str, channel: str, result: SearchResult, outcome: Outcome) -> None:
     try:
         with session_scope() as session:
             session.add(
@@ -131,8 +129,8 @@ def record_unanswered(
                     channel=channel,
                     question=mask_pii(question)[:2000],
                     folded=fold(mask_pii(question))[:500],
-                    confidence=result.confidence if result else 0.0,
-                    candidates=",".join(h.article_id for h in result.hits[:3]) if result else "",
+                    confidence=result.confidence,
+                    candidates=",".join(h.article_id for h in result.hits[:3]),
                     outcome=str(outcome),
                 )
             )

@@ -22,6 +22,7 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 from scipy import sparse
 
+from bot.knowledge.articles import passage_fact_text
 from bot.knowledge.embeddings import Embedder, Vectors
 from bot.knowledge.restore import DiacriticRestorer
 from bot.nlu.arbitration import in_domain, procedure_areas
@@ -94,6 +95,7 @@ class PassageSignal:
     passage: int  # index in the article's passages
     dense: float  # cosine with the query
     bm25: float
+    folded: str | None = None  # what the line states, folded (None: fold when needed)
 
 
 @dataclass
@@ -195,6 +197,11 @@ class Searcher:
         self.passage_article = np.array(
             [position[u["article"]] for u in self.passage_units], dtype=np.int64
         )
+        # Folded once here, not for every question ("does this line state a fee?").
+        self.passage_folded = [
+            passage_fact_text(self.articles[u["article"]]["passages"][u["passage"]])
+            for u in self.passage_units
+        ]
         grouped: dict[str, list[int]] = {}
         for row, unit in enumerate(self.passage_units):
             grouped.setdefault(unit["article"], []).append(row)
@@ -411,6 +418,7 @@ class Searcher:
                 int(self.passage_units[row]["passage"]),
                 float(d),
                 float(b),
+                self.passage_folded[row],
             )
             for row, d, b in zip(rows, dense, bm25, strict=True)
         ]

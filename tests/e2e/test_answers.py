@@ -6,7 +6,6 @@ with floors: what residents get, judged by the facts each reply must contain.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,23 +31,15 @@ FLOORS = {
 
 
 @pytest.fixture(scope="module")
-def report(var_dir: Path, migrated_db: None, monkeypatch_module: pytest.MonkeyPatch) -> Report:
+def report(var_dir: Path, migrated_db: None) -> Report:
     if not (ROOT / "models" / "assistant.tar.gz").exists():
         pytest.fail("no trained Rasa model: run `make setup` (make test does it first)")
-    monkeypatch_module.setenv("STATUS_LOOKUPS_PER_HOUR", "100000")
-    monkeypatch_module.setenv("STATUS_LOOKUPS_PER_ADDRESS_PER_HOUR", "100000")
     seed()
     items = load_items(ROOT / "knowledge" / "eval" / "answers")
     with running_stack(var_dir) as url:
         result = evaluate(url, items, EVAL_WARD)
     result.print(failures=60)
     return result
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
-    with pytest.MonkeyPatch.context() as patch:
-        yield patch
 
 
 def test_knowledge_answers_contain_what_was_asked(report: Report) -> None:
