@@ -137,49 +137,42 @@ def article_messages(article: dict[str, Any]) -> list[Message]:
     return messages
 
 
+STATES_BONUS = 0.35
+
+
 @dataclass(frozen=True)
 class Scored:
-    article: str
     index: int
     kind: str
-    score: float
+    closeness: float  # to the question's words and meaning
     states: bool  # states the kind of fact asked for
 
-
-# An article's standing in the search adds to its lines' scores: the top article's
-# lines win ties, the next ones can still win with a line that answers much better.
-ARTICLE_PRIOR = (0.3, 0.1, 0.0)
-SWITCH = 0.15
+    @property
+    def score(self) -> float:
+        return self.closeness + (STATES_BONUS if self.states else 0.0)
 
 
 def rank_passages(
-    articles: list[dict[str, Any]], signals: list[PassageSignal], kind: QuestionType
+    article: dict[str, Any], signals: list[PassageSignal], kind: QuestionType
 ) -> list[Scored]:
-    """Lines of the candidate articles (best article first), best answer to the question
-    first: closeness to the question (dense and BM25, each scaled over the candidates),
-    whether the line states the kind of fact asked for ("200.000 đồng" for a fee
-    question), and the article's rank in the search."""
+    """The article's lines, best answer to the question first: closeness to the question
+    (dense and BM25, each scaled over the lines) and whether the line states the kind of
+    fact asked for ("200.000 đồng" for a fee question)."""
+    signals = [s for s in signals if s.article == article["id"]]
     if not signals:
         return []
-    by_id = {a["id"]: (rank, a) for rank, a in enumerate(articles)}
     dense = [s.dense for s in signals]
     low, spread = min(dense), (max(dense) - min(dense)) or 1.0
     top_bm25 = max(s.bm25 for s in signals) or 1.0
     ranked = []
     for signal in signals:
-        rank, article = by_id[signal.article]
         passage = article["passages"][signal.passage]
         folded = signal.folded if signal.folded is not None else passage_fact_text(passage)
         match = kind in SPECIFIC and states_folded(kind, folded)
-        score = (
-            0.5 * (signal.dense - low) / spread
-            + 0.4 * signal.bm25 / top_bm25
-            + (0.35 if match else 0.0)
-            + ARTICLE_PRIOR[min(rank, len(ARTICLE_PRIOR) - 1)]
-        )
+        closeness = 0.5 * (signal.dense - low) / spread + 0.4 * signal.bm25 / top_bm25
         if passage["kind"] == "fails":
-            score -= 0.15  # what to do when it fails is rarely what was asked
-        ranked.append(Scored(article["id"], signal.passage, passage["kind"], score, match))
+            closeness -= 0.15  # what to do when it fails is rarely what was asked
+        ranked.append(Scored(signal.passage, passage["kind"], closeness, match))
     return sorted(ranked, key=lambda s: -s.score)
 
 
@@ -192,46 +185,33 @@ def _line(passage: dict[str, Any]) -> str:
 
 
 def answer_messages(
-    articles: list[dict[str, Any]], question: str, signals: list[PassageSignal]
-) -> tuple[str, list[Message]]:
-    """The chat-sized answer to ``question`` (see the module doc) from the candidate
-    articles, best first; returns the article answered and the messages."""
+    article: dict[str, Any], question: str, signals: list[PassageSignal]
+) -> list[Message]:
+    """The chat-sized answer to ``question`` (see the module doc) from ``article``, the
+    search's best. Another article's line would be about another topic (a passport's
+    duration for a question on VNeID for foreigners): only this article's lines count."""
     kind = question_type(question)
-    ranked = rank_passages(articles, signals, kind)
-    article = articles[0]
+    ranked = [s for s in rank_passages(article, signals, kind) if s.index != 0]
     chosen: list[Scored] = []
     if ranked and kind in SPECIFIC:
-        # The top article's best line that states what was asked (an amount, a duration,
-        # a place...); another article's only when it is clearly better and near the top.
-        # The short answer is always sent; the line chosen here is one it may lack.
-        stating = [s for s in ranked if s.states and s.index != 0]
-        own = next((s for s in stating if s.article == article["id"]), None)
-        best = own
-        if (
-            stating
-            and stating[0] is not own
-            and stating[0].score >= ranked[0].score - 0.7
-            and (own is None or stating[0].score >= own.score + SWITCH)
-        ):
-            best = stating[0]
-        if best is None:
-            best = ranked[0]
-        chosen.append(best)
-        second = next((s for s in stating if s is not best and s.article == best.article), None)
-        if second is not None and second.score >= best.score - 0.25:
-            chosen.append(second)
+        # The best line that states what was asked (an amount, a duration, a place...),
+        # then the line closest to the question, then a second stating line near the
+        # first: residents' questions often ask two things ("bao lâu, mất phí không").
+        stating = [s for s in ranked if s.states]
+        chosen.append(stating[0] if stating else ranked[0])
+        chosen.append(max(ranked, key=lambda s: s.closeness))
+        if len(stating) > 1 and stating[1].score >= stating[0].score - 0.25:
+            chosen.append(stating[1])
     elif ranked:
         # "how" or no clear kind: the short answer and the steps, plus the article's line
         # closest to the question when it is near the top.
-        closest = [s for s in ranked if s.article == article["id"] and s.kind in {"fact", "fails"}]
+        closest = [s for s in ranked if s.kind in {"fact", "fails"}]
         if closest and closest[0].score >= ranked[0].score - 0.3:
             chosen.append(closest[0])
-    if chosen:
-        article = next(a for a in articles if a["id"] == chosen[0].article)
     passages = article.get("passages") or []
     if not passages:
-        return article["id"], article_messages(article)
-    blocks = [_line(passages[s.index]) for s in chosen if s.index != 0]
+        return article_messages(article)
+    blocks = [_line(passages[s.index]) for s in chosen]
     lead = plain(passages[0]["text"])
     if kind in SPECIFIC:
         blocks.append(lead)
@@ -261,7 +241,7 @@ def answer_messages(
         {"title": DETAIL_TITLE, "payload": detail_payload(article["id"])},
         *FEEDBACK_BUTTONS,
     ]
-    return article["id"], messages
+    return messages
 
 
 def _fit(blocks: list[str], limit: int) -> str:

@@ -27,8 +27,9 @@ class QuestionType(StrEnum):
     GENERAL = "general"
 
 
-# First match wins: the more specific kinds come before "how" and "yes/no", since
-# "mất bao lâu thì có, có nhanh không" asks for a duration.
+# Each kind's asking phrases. Among the specific kinds the one asked latest wins (ties:
+# the earlier in this list); "how" and "yes/no" only when no specific kind is asked,
+# since "mất bao lâu thì có, có nhanh không" asks for a duration.
 _ASKS: list[tuple[QuestionType, re.Pattern[str]]] = [
     (
         QuestionType.FEE,
@@ -57,7 +58,7 @@ _ASKS: list[tuple[QuestionType, re.Pattern[str]]] = [
             r"khi nao (?:co|xong|nhan|duoc)|bao gio (?:co|xong|nhan|duoc|thi co)|lau khong|"
             r"lau nhat|nhanh nhat|thoi gian (?:giai quyet|xu ly|cho|lam|tra|duyet)|"
             r"(?:mat|het) (?:bao nhieu )?thoi gian|den bao gio|hieu luc bao lau|gia tri bao lau|"
-            r"dung duoc bao lau|thoi han su dung)\b"
+            r"dung duoc bao lau|thoi han su dung|(?:toi|den) khi nao|khi nao het)\b"
         ),
     ),
     (
@@ -165,10 +166,26 @@ SPECIFIC = {
 }
 
 
+_FALLBACK = (QuestionType.HOW, QuestionType.YES_NO)
+
+
 def question_type(question: str) -> QuestionType:
+    """The kind of fact asked for. A resident's message tells its story first and asks
+    last ("thẻ BHYT miễn phí của bé dùng tới khi nào?"): the specific kind asked latest
+    wins; "how" and "yes/no" only when no specific kind is asked."""
     folded = fold(question)
+    latest: tuple[int, int, QuestionType] | None = None
+    for order, (kind, pattern) in enumerate(_ASKS):
+        if kind in _FALLBACK:
+            continue
+        for match in pattern.finditer(folded):
+            candidate = (match.end(), -order, kind)
+            if latest is None or candidate[:2] > latest[:2]:
+                latest = candidate
+    if latest is not None:
+        return latest[2]
     for kind, pattern in _ASKS:
-        if pattern.search(folded):
+        if kind in _FALLBACK and pattern.search(folded):
             return kind
     return QuestionType.GENERAL
 

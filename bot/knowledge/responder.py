@@ -27,7 +27,6 @@ logger = logging.getLogger(__name__)
 # only makes sense with the previous topic.
 _FOLLOW_UP = re.compile(r"^(con|the con|vay con|vay|the|neu|con neu|vay neu)\b|thi sao$|the nao$")
 FOLLOW_UP_MAX_SYLLABLES = 9
-PASSAGE_ARTICLES = 3  # the answer's line may come from any of the top three articles
 
 
 class Outcome(StrEnum):
@@ -87,11 +86,12 @@ class Responder:
         return result
 
     def _answered(self, question: str, result: SearchResult) -> Reply:
-        """Open with the line that answers the question, from the top articles."""
-        candidates = [h.article_id for h in result.hits[:PASSAGE_ARTICLES]]
-        articles = [self.searcher.articles[a] for a in candidates]
-        signals = self.searcher.passage_signals(result, candidates)
-        article_id, messages = answer_messages(articles, question, signals)
+        """Open with the line of the top article that answers the question."""
+        assert result.top is not None
+        article_id = result.top.article_id
+        signals = self.searcher.passage_signals(result, [article_id])
+        messages = answer_messages(self.searcher.articles[article_id], question, signals)
+        candidates = [h.article_id for h in result.hits[:3]]
         return Reply(messages, article_id, Outcome.ANSWER, result, candidates)
 
     def confident_answer(self, question: str) -> Reply | None:

@@ -55,17 +55,16 @@ def signals(best: int, n: int = 6) -> list[PassageSignal]:
 
 
 def test_the_answer_opens_with_the_line_that_states_what_was_asked() -> None:
-    article_id, messages = answer_messages([article()], "phí bao nhiêu tiền", signals(0))
+    messages = answer_messages(article(), "phí bao nhiêu tiền", signals(0))
     text = messages[0]["text"]
-    assert article_id == "a"
     assert text.startswith("Lệ phí: 200.000 đồng/lần")  # the fee, though the lead scored best
     assert "7–10 ngày" not in text.split("Trả lời ngắn.")[0]
-    _, messages = answer_messages([article()], "mất bao lâu thì xong", signals(0))
+    messages = answer_messages(article(), "mất bao lâu thì xong", signals(0))
     assert messages[0]["text"].startswith("Thời gian: khoảng 7–10 ngày")
 
 
 def test_how_questions_get_the_lead_then_the_steps_and_one_official_source() -> None:
-    _, messages = answer_messages([article()], "làm thế nào", signals(3))
+    messages = answer_messages(article(), "làm thế nào", signals(3))
     text = messages[0]["text"]
     assert text.startswith("Trả lời ngắn.")
     assert "Các bước:\n1. Mở VNeID.\n2. Xem Đổi số." in text
@@ -80,19 +79,32 @@ def test_how_questions_get_the_lead_then_the_steps_and_one_official_source() -> 
 def test_answers_stay_chat_sized() -> None:
     long = [passage(f"Bước {i} " + "rất dài " * 30, "step", "các bước") for i in range(12)]
     big = article(passages=[*article()["passages"][:3], *long])
-    _, messages = answer_messages([big], "làm thế nào", signals(0, len(big["passages"])))
+    messages = answer_messages(big, "làm thế nào", signals(0, len(big["passages"])))
     prose = messages[0]["text"].split("\nNguồn:")[0]
     assert len(prose) <= MAX_ANSWER + 60
     assert "Xem chi tiết" in prose  # what was left out is one press away
 
 
-def test_a_line_from_another_article_wins_only_when_clearly_better() -> None:
-    other = article(
-        id="b", passages=[passage("B ngắn.", "lead", ""), passage("Lệ phí: 50.000 đồng.")]
+def test_the_story_comes_first_the_question_last() -> None:
+    # "miễn phí" tells the story; "tới khi nào" is what is asked.
+    messages = answer_messages(
+        article(), "Thẻ này miễn phí mà dùng được tới khi nào ạ?", signals(1)
     )
-    close = [*signals(1), PassageSignal("b", 1, 0.9, 1.0)]
-    article_id, messages = answer_messages([article(), other], "lệ phí bao nhiêu", close)
-    assert article_id == "a" and "200.000" in messages[0]["text"]
+    assert messages[0]["text"].startswith("Thời gian: khoảng 7–10 ngày")
+
+
+def test_the_line_closest_to_the_question_follows_the_stating_line() -> None:
+    # A fee question whose closest line states no amount gets both lines.
+    messages = answer_messages(article(), "phí bao nhiêu tiền", signals(5))
+    text = messages[0]["text"]
+    assert text.startswith("Lệ phí: 200.000 đồng/lần")
+    assert "Gọi 1900 0368." in text
+
+
+def test_lines_of_another_article_are_never_used() -> None:
+    other = [PassageSignal("b", 1, 0.99, 9.0)]
+    messages = answer_messages(article(), "lệ phí bao nhiêu", [*signals(1), *other])
+    assert "200.000" in messages[0]["text"]
 
 
 def test_whole_article_with_every_section_and_sources() -> None:

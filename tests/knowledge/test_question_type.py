@@ -12,6 +12,9 @@ from bot.knowledge.question_type import QuestionType, question_type, states
     [
         ("phi lam ly lich tu phap online bao nhieu tien", QuestionType.FEE),
         ("làm lại cccd mất bn tiền v", QuestionType.FEE),
+        # the story first, the question last
+        ("Thẻ BHYT miễn phí của bé dùng đc tới khi nào ạ?", QuestionType.DURATION),
+        ("nộp ở phường rồi, phí bao nhiêu", QuestionType.FEE),
         ("hộ cận nghèo được hỗ trợ bao nhiêu phần trăm", QuestionType.FEE),
         ("doi so dien thoai vneid qua tong dai bao lau thi xong", QuestionType.DURATION),
         ("lm giấy khai sinh mất mấy ngày", QuestionType.DURATION),
