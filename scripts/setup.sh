@@ -83,7 +83,7 @@ fi
 .venv/bin/python -m bot.knowledge.model_folder >/dev/null
 
 # The knowledge index (incremental: only changed articles are embedded again).
-kb_fingerprint=$( (hash_of $(find knowledge -type f | sort) $(find bot/knowledge bot/text -name '*.py' | sort) bot/nlu/arbitration.py data/nlu.yml; echo "$KB_MODEL_CHOICE") | sha256sum | cut -c1-16)
+kb_fingerprint=$( (hash_of $(find knowledge -type f | sort) $(find bot/knowledge bot/text -name '*.py' | sort) bot/nlu/arbitration.py bot/nlu/question_type.py data/nlu.yml; echo "$KB_MODEL_CHOICE") | sha256sum | cut -c1-16)
 if [ ! -f "$KB_INDEX/CURRENT" ] || [ "$(cat "$KB_INDEX/.fingerprint" 2>/dev/null)" != "$kb_fingerprint" ]; then
   say "building the knowledge index"
   .venv/bin/kb build

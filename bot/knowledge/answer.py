@@ -18,8 +18,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from bot.knowledge.articles import passage_fact_text
-from bot.knowledge.question_type import SPECIFIC, QuestionType, question_type, states_folded
 from bot.knowledge.search import PassageSignal, SearchResult
+from bot.nlu.question_type import SPECIFIC, QuestionType, question_type, states_folded
 from bot.text.split import pack
 
 MAX_MESSAGE = 900  # characters: readable on a small phone, under every channel's limit

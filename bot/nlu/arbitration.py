@@ -21,7 +21,7 @@ examples:
    long, oddly worded question about a procedure goes to the knowledge base, which answers,
    says it is unsure, or says plainly it has no guide for that yet.
 
-Stdlib only (with ``bot.text``): the Rasa component ``bot.nlu.arbiter`` runs it inside
+Stdlib only (with ``bot.text`` and ``bot.nlu.question_type``): the Rasa component ``bot.nlu.arbiter`` runs it inside
 Rasa's venv, and the action server uses ``in_domain`` to tell "not covered" from "off
 topic". Patterns run on the folded text (no diacritics, abbreviations expanded), so
 accented, unaccented and teencode messages meet.
@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.nlu.question_type import QuestionType, question_type
 from bot.text import fold, has_diacritics, normalize
 
 ASK_QUESTION = "ask_question"
@@ -141,6 +142,17 @@ IMPROPER_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:dung|mua|gan|lap)\b.{0,20}\b(?:bien so gia|bien gia|che bien so|bien so "
         r"(?:tang hinh|phan quang chong camera)|chong phat nguoi)",
     ),
+    # Dodging a declaration, a tax or an inspection ("không khai báo lưu trú để khỏi đóng
+    # thuế", "cách nào để công an không kiểm tra ra"); asking whether one must declare is
+    # a question, not this.
+    "evade_duty": _rx(
+        r"\b(?:tron|ne|tranh|lach|khoi|de khoi) (?:phai )?(?:dong |nop |khai )?thue_?\b",
+        r"\b(?:khong muon|khoi|ne|tron|tranh|lach|giau) (?:phai )?(?:khai bao|dang ky|bao) "
+        r"(?:luu tru|tam tru|tam vang|nguoi thue_?)\b",
+        r"\b(?:de|sao cho|cach nao|lam sao|lam the nao)\b.{0,25}\b(?:cong an|co quan|"
+        r"nguoi ta|can bo|to dan pho|thue_?) (?:khong|chang) (?:phat hien|biet|kiem tra ra|"
+        r"tim ra|bat duoc|phat hien ra)\b",
+    ),
     "fake_residence": _rx(
         r"\b(?:tam tru|thuong tru|ho khau|cu tru|nhap khau|dia chi|so nha|noi o|tai khoan|vneid|"
         r"sim|danh tinh|ho so) ao_",
@@ -192,6 +204,11 @@ IMPROPER_PATTERNS: dict[str, re.Pattern[str]] = {
         r"(?: chup)?(?: cua)? (?:nguoi khac|nguoi ta|ai do|nguoi la)\b",
         r"\b(?:sinh trac|quet mat|quet khuon mat|nhan dien khuon mat|lay van tay|van tay)\b"
         r".{0,20}\b(?:ho|thay|gium|dum)\b.{0,25}\b(?:nguoi khac|cho nguoi|ban|hang xom|ai do)\b",
+        # another person's fingerprints or face, even a relative's: "lấy vân tay thay mẹ"
+        r"\b(?:sinh trac|quet mat|quet khuon mat|lay van tay|van tay)\b.{0,25}\b(?:thay|ho|"
+        r"gium|dum) (?:cho )?(?:me|bo|cha|ong|ba|vo|chong|con|chau|nguoi nha|nguoi than)\b",
+        r"\b(?:chup anh|anh chan dung)\b.{0,15}\bthay (?:cho )?(?:me|bo|cha|ong|ba|vo|chong|"
+        r"nguoi nha|nguoi than|nguoi khac)\b",
         r"\b(?:dang ky|lam|kich hoat|mo)\b.{0,20}\b(?:vneid|tai khoan|dinh danh)\b.{0,30}\b"
         r"(?:bang|voi|dung) (?:can cuoc|cccd|the can cuoc|thong tin|giay to|so dien thoai|sim) "
         r"(?:cua )?(?:nguoi khac|nguoi ta|ai do|nguoi la|hang xom)",
@@ -286,6 +303,16 @@ BOT_ADDRESSED = _rx(
     r"^(?:bot|may|robot|chatbot|ai) (?:a|ha|hay sao|phai khong|dung khong)",
     r"\b(?:ban|em) (?:co phai|la) (?:nguoi|may|bot|robot|chatbot|ai)\b",
 )
+# What a question about a procedure asks for ("vào mục nào", "gồm mấy bước"); a
+# duration or a yes/no ("bao giờ có kết quả", "xong chưa") may be about an application.
+PROCEDURE_KINDS = {
+    QuestionType.FEE,
+    QuestionType.PLACE,
+    QuestionType.PAPERS,
+    QuestionType.NUMBER,
+    QuestionType.WHO,
+    QuestionType.HOW,
+}
 QUESTION_CUE = _rx(
     PROCEDURE_QUESTION.pattern,
     r"\b(?:khong|chua|gi|nao|sao|dau|nhieu|khong a|khong nhi|co biet|hoi|xin hoi|cho hoi|"
@@ -438,7 +465,8 @@ def arbitrate(text: str, intent: str, has_code: bool = False) -> Decision:
     if intent in STATUS_INTENTS and not has_code:
         # "Chuyển hộ khẩu cho con thì hồ sơ cần những gì?" asks how, not where an
         # application has got to; "hồ sơ của em sao lâu thế" keeps the code form.
-        if asks_how and not OWN_APPLICATION.search(folded):
+        asks_procedure = asks_how or question_type(text) in PROCEDURE_KINDS
+        if asks_procedure and not OWN_APPLICATION.search(folded):
             return Decision(ASK_QUESTION, True, f"{intent} asking how, without a code")
         return Decision(intent, False, "asks about an application")
     if intent == "bot_challenge":

@@ -104,7 +104,8 @@ _ASKS: list[tuple[QuestionType, re.Pattern[str]]] = [
         QuestionType.HOW,
         re.compile(
             r"\b(?:nhu the nao|the nao|lam sao|lam the nao|cach nao|cach|cac buoc|huong dan|"
-            r"thu tuc (?:ra sao|the nao)|ra sao|phai lam gi|nen lam gi|lam gi|quy trinh|bat dau)\b"
+            r"thu tuc (?:ra sao|the nao)|ra sao|phai lam gi|nen lam gi|lam gi|quy trinh|bat dau|"
+            r"kieu gi|kieu nao|bang cach nao)\b"
         ),
     ),
     (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.knowledge.question_type import QuestionType, question_type, states
+from bot.nlu.question_type import QuestionType, question_type, states
 
 
 @pytest.mark.parametrize(
