@@ -21,10 +21,10 @@ examples:
    long, oddly worded question about a procedure goes to the knowledge base, which answers,
    says it is unsure, or says plainly it has no guide for that yet.
 
-Stdlib only (with ``bot.text`` and ``bot.nlu.question_type``): the Rasa component ``bot.nlu.arbiter`` runs it inside
-Rasa's venv, and the action server uses ``in_domain`` to tell "not covered" from "off
-topic". Patterns run on the folded text (no diacritics, abbreviations expanded), so
-accented, unaccented and teencode messages meet.
+Stdlib only (with ``bot.text`` and ``bot.nlu.question_type``, both Python 3.10-safe):
+the Rasa component ``bot.nlu.arbiter`` runs it inside Rasa's venv, and the action server
+uses ``in_domain`` to tell "not covered" from "off topic". Patterns run on the folded text
+(no diacritics, abbreviations expanded), so accented, unaccented and teencode messages meet.
 """
 
 from __future__ import annotations

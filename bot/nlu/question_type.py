@@ -9,12 +9,12 @@ Patterns run on folded text (no diacritics, chat abbreviations expanded), so "bn
 from __future__ import annotations
 
 import re
-from enum import StrEnum
+from enum import Enum
 
 from bot.text import fold
 
 
-class QuestionType(StrEnum):
+class QuestionType(str, Enum):  # no StrEnum: Rasa's Python 3.10 imports this too
     FEE = "fee"
     DURATION = "duration"
     DEADLINE = "deadline"
