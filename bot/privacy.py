@@ -6,12 +6,16 @@ from __future__ import annotations
 import re
 
 # 12-digit personal ID (căn cước), 9-digit old ID card, Vietnamese phone numbers
-# (0xxxxxxxxx, +84xxxxxxxxx, with optional spaces/dots), e-mail addresses.
+# (0xxxxxxxxx, +84xxxxxxxxx), e-mail addresses. Residents group digits with spaces, dots
+# or hyphens ("079-093-001-234") and glue them to a label ("cccd079093001234",
+# "sđt0912345678", "CCCD.079…"): a number may follow a letter or a dot, never a digit.
+# An application code's tail ("H26-240915-0012") is not one.
+_START = r"(?<!\d)(?<!\d[ .-])(?!\d{0,6}[-–]\d{6}[-–]\d{3,6}(?!\d))"
+_END = r"(?![ .-]?\d)(?!-?\w*\d)"
 _PATTERNS = [
-    # ID numbers, also typed in groups ("0790 9300 1234", "079 093 001 234")
-    re.compile(r"(?<![\w.-])\d(?:[ .]?\d){11}(?![\w-])"),
-    re.compile(r"(?<![\w.-])(?:\+?84|0)(?:[\s.-]?\d){8,10}(?![\w-])"),
-    re.compile(r"(?<![\w.-])\d(?:[ .]?\d){8}(?![\w-])"),
+    re.compile(rf"{_START}\d(?:[ .-]?\d){{11}}{_END}"),
+    re.compile(rf"{_START}(?:\+?84|0)(?:[ .-]?\d){{8,10}}{_END}"),
+    re.compile(rf"{_START}\d(?:[ .-]?\d){{8}}{_END}"),
     re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
 ]
 
