@@ -98,6 +98,12 @@ class Passage:
 _BULLET = re.compile(r"^\s*[-*+]\s+")
 
 
+def topic_text(title: str, tags: list[str]) -> str:
+    """What an article is about, folded and padded with spaces: its title and its tags
+    ("ho-kinh-doanh" -> "ho kinh doanh"). An area named only in its body does not count."""
+    return " " + fold(" ".join([title, *tags]).replace("-", " ")) + " "
+
+
 def without_step_number(line: str) -> str:
     """ "2. Bấm …" -> "Bấm …" (the 2 is not a fact of the line)."""
     match = _STEP.match(line)

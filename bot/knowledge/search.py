@@ -22,7 +22,7 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 from scipy import sparse
 
-from bot.knowledge.articles import passage_fact_text
+from bot.knowledge.articles import passage_fact_text, topic_text
 from bot.knowledge.embeddings import Embedder, Vectors
 from bot.knowledge.restore import DiacriticRestorer
 from bot.nlu.arbitration import in_domain, procedure_areas
@@ -184,11 +184,11 @@ class Searcher:
             if passage_rows
             else None
         )
-        # What each article is about (its title and short answer), folded: an area of
-        # procedure named in passing (a side case in a question, the body) does not count.
+        # What each article is about, folded: its title and its tags. An area of
+        # procedure named in passing (the short answer of the ID-card article mentions
+        # "sát hạch", the tax-code one "hộ kinh doanh") does not count.
         self.article_text: dict[str, str] = {
-            a["id"]: " " + fold(" ".join([a["title"], a["short_answer"]])) + " "
-            for a in meta["articles"]
+            a["id"]: topic_text(a["title"], a.get("tags", [])) for a in meta["articles"]
         }
         self.title_apps = [
             {app for app in APPS if app in fold(self.articles[a]["title"]).split()}
@@ -379,7 +379,7 @@ class Searcher:
 
     def on_topic(self, article_id: str, question: str) -> bool:
         """Every area of procedure the question names (bot.nlu.arbitration) is one the
-        article is about (its title or short answer names it)."""
+        article is about (its title or one of its tags names it)."""
         text = self.article_text.get(article_id)
         return text is None or all(f" {area} " in text for area in procedure_areas(question))
 

@@ -345,7 +345,7 @@ DOMAIN_TERMS = re.compile(
     r"boi thuong|giai phong mat bang|thu hoi dat|tranh chap|so nha|nha o xa hoi|"
     r"cong ty|doanh nghiep|giai the|von dieu le|kinh doanh|phu hieu|hop tac xa|"
     r"chuyen truong|hoc ba|bang dai hoc|hop phap hoa|lanh su|hoc bong|"
-    r"quan su|nhap ngu|tam hoan|di chuc|thua ke|huu tri|nguoi co cong|liet si|"
+    r"quan su|nhap ngu|tam hoan|di chuc|thua ke|nhan nuoi|huu tri|nguoi co cong|liet si|"
     r"giay phep lao dong|the tam tru|nhap canh|xuat canh|quoc tich)\b"
 )
 
@@ -359,10 +359,11 @@ PROCEDURE_AREAS = re.compile(
     r"thua dat|boi thuong|giai phong mat bang|tranh chap|nha o xa hoi|so nha|"
     r"giay phep xay dung|xay dung|xay nha|sua nha|thanh lap cong ty|doanh nghiep|ho kinh doanh|"
     r"kinh doanh|giai the|phu hieu|an toan thuc pham|quang cao|nghia vu quan su|quan su|"
-    r"nhap ngu|ly hon|con nuoi|thua ke|di chuc|visa|thi thuc|giay phep lao dong|chuyen truong|"
+    r"nhap ngu|ly hon|con nuoi|nhan nuoi|thua ke|chia dat|chia tai san|di chuc|visa|"
+    r"thi thuc|giay phep lao dong|chuyen truong|"
     r"hoc ba|bang tot nghiep|bang dai hoc|hop phap hoa|hoc bong|luong huu|huu tri|"
     r"nguoi co cong|liet si|chung chi hanh nghe|phong kham|nha thuoc|thuoc thu y|chan nuoi|"
-    r"tau ca|nuoc ngam|cay xanh|rac|den duong|thoat nuoc|cong chung|thi hanh an|"
+    r"tau ca|nuoc ngam|cay xanh|rac thai|thu gom rac|den duong|thoat nuoc|cong chung|thi hanh an|"
     r"tro giup phap ly|tien luong|dat cong ich|dang kiem|sat hach|hoc lai xe)\b"
 )
 
@@ -428,9 +429,18 @@ def in_domain(text: str) -> bool:
     return bool(DOMAIN_TERMS.search(fold(text)))
 
 
+# Areas whose folded form is also a common phrase ("số đó" folds to "so do"): in an
+# accented message, the accented form must be there.
+_FOLDED_TWINS = {"so do": "sổ đỏ", "so hong": "sổ hồng", "dat o": "đất ở"}
+
+
 def procedure_areas(text: str) -> set[str]:
     """The areas of procedure a message names (folded), e.g. {"so do", "ly hon"}."""
-    return {m.group() for m in PROCEDURE_AREAS.finditer(fold(text))}
+    areas = {m.group() for m in PROCEDURE_AREAS.finditer(fold(text))}
+    if has_diacritics(text):
+        accented = normalize(text)
+        areas = {a for a in areas if a not in _FOLDED_TWINS or _FOLDED_TWINS[a] in accented}
+    return areas
 
 
 def arbitrate(text: str, intent: str, has_code: bool = False) -> Decision:

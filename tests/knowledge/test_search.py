@@ -84,3 +84,10 @@ def test_hybrid_beats_both_baselines(reports: dict[Mode, ModeReport]) -> None:
         other = reports[baseline].overall.row()
         assert hybrid["hit@1"] > other["hit@1"], baseline
         assert hybrid["mrr"] > other["mrr"], baseline
+
+
+def test_an_area_named_in_passing_is_not_the_article_s_topic(searcher: Searcher) -> None:
+    # The tax-code article mentions household businesses in its short answer; registering
+    # one is not its topic (neither its title nor its tags name it).
+    assert not searcher.on_topic("tax-code-personal-id", "đăng ký hộ kinh doanh ở đâu")
+    assert searcher.on_topic("tax-code-personal-id", "mã số thuế cá nhân tra ở đâu")

@@ -14,6 +14,7 @@ from bot.nlu.arbitration import (
     asks_own_application,
     improper_kind,
     in_domain,
+    procedure_areas,
 )
 
 
@@ -137,3 +138,10 @@ def test_out_of_scope_stands_only_without_public_service_vocabulary() -> None:
     assert arbitrate(sixty, "out_of_scope").intent == "ask_question"
     assert arbitrate("thời tiết hà nội mai thế nào", "out_of_scope").intent == "out_of_scope"
     assert in_domain("xin giấy phép xây dựng ở đâu") and not in_domain("cách nấu phở bò")
+
+
+def test_areas_of_procedure_keep_their_accents_when_typed() -> None:
+    assert procedure_areas("làm sổ đỏ lần đầu ở đâu") == {"so do"}
+    assert procedure_areas("lam so do lan dau o dau") == {"so do"}
+    assert procedure_areas("thấy số đó gọi tới, có phải lừa đảo không") == set()
+    assert procedure_areas("muon nhan nuoi mot be thi lam o dau") == {"nhan nuoi"}
