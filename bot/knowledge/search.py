@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -67,6 +68,21 @@ def bm25_tokens(text: str) -> list[str]:
     two syllables, so bigrams recover word-level matches."""
     syllables = fold(text).split()
     return syllables + [f"{a}_{b}" for a, b in itertools.pairwise(syllables)]
+
+
+QUESTION_SENTENCES = 2
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+
+
+def query_tokens(query: str) -> list[str]:
+    """A message's BM25 tokens, its last sentences counted twice: residents tell their
+    story first and ask last ("Hôm đi chợ bác bị móc túi… Giờ làm lại thẻ thì phải đóng
+    bao nhiêu tiền?"), and the story's words otherwise pull towards other articles."""
+    tokens = bm25_tokens(query)
+    sentences = [s for s in _SENTENCE_END.split(query.strip()) if s]
+    if len(sentences) > QUESTION_SENTENCES:
+        tokens += bm25_tokens(" ".join(sentences[-QUESTION_SENTENCES:]))
+    return tokens
 
 
 @dataclass
@@ -319,7 +335,7 @@ class Searcher:
         exclude_articles: set[str] | None = None,
     ) -> SearchResult:
         exclude = exclude_units or set()
-        tokens = bm25_tokens(query)
+        tokens = query_tokens(query)
         dense_text = self.dense_query_text(query)
         vector: Vectors | None = None
         if mode == "bm25":

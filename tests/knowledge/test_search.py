@@ -6,7 +6,7 @@ import pytest
 
 from bot.knowledge.evaluation import ModeReport, evaluate, load_questions
 from bot.knowledge.restore import DiacriticRestorer
-from bot.knowledge.search import Mode, Searcher, bm25_tokens
+from bot.knowledge.search import Mode, Searcher, bm25_tokens, query_tokens
 from bot.settings import ROOT
 
 FLOORS = {"hit@1": 0.90, "hit@1 unaccented": 0.85, "out-of-scope rejection": 0.90}
@@ -22,6 +22,13 @@ def test_bm25_tokens_fold_and_pair() -> None:
         "ky_tam",
         "tam_tru",
     ]
+
+
+def test_the_question_at_the_end_of_a_long_message_counts_twice() -> None:
+    story = "Hôm qua đi chợ. Bác bị móc túi. Giờ làm lại thẻ mất bao nhiêu?"
+    tokens = query_tokens(story)
+    assert tokens.count("cho") == 1 and tokens.count("the") == 2 and tokens.count("tui") == 2
+    assert query_tokens("Làm lại thẻ mất bao nhiêu?") == bm25_tokens("Làm lại thẻ mất bao nhiêu?")
 
 
 def test_restorer_puts_accents_back() -> None:
