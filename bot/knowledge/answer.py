@@ -17,9 +17,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from bot.knowledge.articles import passage_fact_text
+from bot.knowledge.articles import passage_fact_text, without_step_number
 from bot.knowledge.search import PassageSignal, SearchResult
-from bot.nlu.question_type import SPECIFIC, QuestionType, question_type, states_folded
+from bot.nlu.question_type import (
+    SPECIFIC,
+    QuestionType,
+    labelled,
+    question_type,
+    states_folded,
+)
 from bot.text.split import pack
 
 MAX_MESSAGE = 900  # characters: readable on a small phone, under every channel's limit
@@ -137,7 +143,8 @@ def article_messages(article: dict[str, Any]) -> list[Message]:
     return messages
 
 
-STATES_BONUS = 0.35
+STATES_BONUS = 0.35  # the line states the kind of fact asked for (an amount, a place…)
+LABEL_BONUS = 0.3  # and opens with its label ("Lệ phí: …")
 
 
 @dataclass(frozen=True)
@@ -146,10 +153,15 @@ class Scored:
     kind: str
     closeness: float  # to the question's words and meaning
     states: bool  # states the kind of fact asked for
+    labelled: bool = False  # opens with that kind's label
 
     @property
     def score(self) -> float:
-        return self.closeness + (STATES_BONUS if self.states else 0.0)
+        return (
+            self.closeness
+            + (STATES_BONUS if self.states else 0.0)
+            + (LABEL_BONUS if self.labelled else 0.0)
+        )
 
 
 def rank_passages(
@@ -172,7 +184,8 @@ def rank_passages(
         closeness = 0.5 * (signal.dense - low) / spread + 0.4 * signal.bm25 / top_bm25
         if passage["kind"] == "fails":
             closeness -= 0.15  # what to do when it fails is rarely what was asked
-        ranked.append(Scored(signal.passage, passage["kind"], closeness, match))
+        label = match and labelled(kind, without_step_number(passage["text"]))
+        ranked.append(Scored(signal.passage, passage["kind"], closeness, match, label))
     return sorted(ranked, key=lambda s: -s.score)
 
 

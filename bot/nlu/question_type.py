@@ -155,6 +155,42 @@ _STATES: dict[QuestionType, re.Pattern[str]] = {
     QuestionType.HOW: re.compile(r"\b(?:bam|chon|vao|mo|nhap|dang nhap|buoc)\b"),
     QuestionType.GENERAL: re.compile(r"$^"),
 }
+# The label an article line opens with ("Lệ phí: …", "Thời gian giải quyết: …", "Giấy tờ
+# cần có: …"; knowledge/README.md asks editors for them), folded: a line labelled with
+# the kind asked for states it more surely than one that merely holds a number or a place.
+_LABELS: dict[QuestionType, re.Pattern[str]] = {
+    QuestionType.FEE: re.compile(
+        r"^(?:le phi|phi|chi phi|muc phi|muc huong|muc dong|muc tro cap|muc ho tro|so tien|"
+        r"tien|muc thu|gia)\b"
+    ),
+    QuestionType.DURATION: re.compile(
+        r"^(?:thoi gian|thoi han|han|hieu luc|gia tri|bao lau|han the|han dung)\b"
+    ),
+    QuestionType.DEADLINE: re.compile(r"^(?:thoi han|han|han chot|cham nhat|khi nao phai)\b"),
+    QuestionType.PLACE: re.compile(
+        r"^(?:noi|o dau|co quan|nop o|lam o|nop tai|lam tai|dia chi|trang|ung dung|cong)\b"
+    ),
+    QuestionType.PAPERS: re.compile(
+        r"^(?:giay to|ho so|can co|can mang|mang theo|thanh phan|dieu kien|anh|to khai|mau)\b"
+    ),
+    QuestionType.WHO: re.compile(r"^(?:ai|doi tuong|nguoi|nhung ai)\b"),
+    QuestionType.YES_NO: re.compile(r"^(?:co |co phai|co bat buoc|bat buoc|co can|co duoc)"),
+}
+LABEL_MAX = 40  # characters before the colon
+
+
+def labelled(kind: QuestionType, line: str) -> bool:
+    """Whether ``line`` opens with a label for ``kind`` ("Lệ phí: 200.000 đồng")."""
+    pattern = _LABELS.get(kind)
+    head, colon, _ = line.partition(":")
+    return (
+        pattern is not None
+        and bool(colon)
+        and len(head) <= LABEL_MAX
+        and bool(pattern.search(fold(head)))
+    )
+
+
 SPECIFIC = {
     QuestionType.FEE,
     QuestionType.NUMBER,

@@ -145,3 +145,18 @@ def test_real_articles_answer_the_fact_asked(searcher: Searcher) -> None:
 
     reply = Responder(searcher, 0.0).answer("phi lam ly lich tu phap tren vneid bao nhieu", "web")
     assert "200.000" in reply.messages[0]["text"]
+
+
+def test_a_line_labelled_with_the_kind_asked_wins() -> None:
+    # Both lines name papers; the one the editor labelled "Giấy tờ cần có" answers.
+    labelled_article = article(
+        passages=[
+            passage("Trả lời ngắn.", "lead", ""),
+            passage("Nhận kết quả: mang giấy hẹn và căn cước đến nơi đã nộp."),
+            passage("Giấy tờ cần có: tờ khai theo mẫu; căn cước của người xin."),
+        ]
+    )
+    close = [PassageSignal("a", 0, 0.8, 0.1), PassageSignal("a", 1, 0.9, 1.0)]
+    close.append(PassageSignal("a", 2, 0.88, 0.9))  # about as close
+    messages = answer_messages(labelled_article, "cần mang những giấy tờ gì", close)
+    assert messages[0]["text"].startswith("Giấy tờ cần có: tờ khai")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlu.question_type import QuestionType, question_type, states
+from bot.nlu.question_type import QuestionType, labelled, question_type, states
 
 
 @pytest.mark.parametrize(
@@ -37,3 +37,10 @@ def test_a_line_states_a_value_not_just_the_word() -> None:
     assert not states(QuestionType.FEE, "Lệ phí nộp luôn trong ứng dụng.")
     assert states(QuestionType.DURATION, "Thường khoảng 7–10 ngày làm việc.")
     assert not states(QuestionType.DURATION, "Bạn nhận kết quả qua ứng dụng.")
+
+
+def test_lines_labelled_with_a_kind() -> None:
+    assert labelled(QuestionType.FEE, "Lệ phí: 200.000 đồng")
+    assert labelled(QuestionType.PAPERS, "Giấy tờ cần có: tờ khai")
+    assert not labelled(QuestionType.FEE, "Nộp lệ phí trong ứng dụng sau khi gửi hồ sơ")
+    assert not labelled(QuestionType.PLACE, "Lệ phí: 200.000 đồng")
