@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     # Gateway (FastAPI): the web chat, the JSON API, channel webhooks.
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8080
+    # Largest request body the gateway reads (bytes); larger ones get 413 before parsing.
+    # A chat message is at most 4,000 characters; console forms and webhooks are small.
+    max_request_bytes: int = Field(default=256 * 1024, ge=1024)
 
     # Rasa server (Python 3.10 venv). Its HTTP API is enabled with this token; when
     # unset, `make run` generates a random one for the session.

@@ -19,6 +19,7 @@ from bot.channels.zalo.setup import zalo_client
 from bot.console import router as console_router
 from bot.conversation.dispatcher import Dispatcher
 from bot.conversation.rasa_client import RasaClient
+from bot.gateway.limits import UNREADABLE, BodySizeLimit
 from bot.gateway.routes import health, web_chat
 from bot.gateway.senders import channel_senders
 from bot.gateway.static_files import STATIC_DIR
@@ -66,6 +67,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.http.aclose()
 
     app = FastAPI(title="Trợ lý dịch vụ công", lifespan=lifespan, docs_url="/api/docs")
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+
+    @app.exception_handler(RecursionError)
+    async def _too_deep(_request: Request, _exc: RecursionError) -> JSONResponse:
+        # JSON nested deeper than the parser's recursion limit: a bad request, not a crash.
+        return JSONResponse({"detail": UNREADABLE}, status_code=400)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -7,7 +7,6 @@ every request must carry (wrong or missing: 403, nothing processed).
 
 from __future__ import annotations
 
-import hmac
 import logging
 import secrets
 
@@ -15,6 +14,7 @@ from fastapi import APIRouter, HTTPException, Request
 from telegram import Update
 from telegram.ext import Application
 
+from bot.channels.body import json_object, same_secret
 from bot.channels.telegram.bot import build_application
 from bot.channels.telegram.team import TelegramTeam
 from bot.conversation.dispatcher import Dispatcher
@@ -62,14 +62,13 @@ async def stop_telegram(app: Application) -> None:  # type: ignore[type-arg]
 @router.post("/webhooks/telegram")
 async def telegram_webhook(request: Request) -> dict[str, bool]:
     expected: str = request.app.state.telegram_secret
-    given = request.headers.get(SECRET_HEADER, "")
-    if not given or not hmac.compare_digest(given, expected):
+    if not same_secret(request.headers.get(SECRET_HEADER, ""), expected):
         raise HTTPException(403, "invalid secret token")
+    data = json_object(await request.body(), "a Telegram update")
+    app: Application = request.app.state.telegram  # type: ignore[type-arg]
     try:
-        data = await request.json()
-        app: Application = request.app.state.telegram  # type: ignore[type-arg]
         update = Update.de_json(data, app.bot)
-    except ValueError as exc:
+    except Exception as exc:  # any shape python-telegram-bot cannot read is a bad request
         raise HTTPException(400, "body must be a Telegram update") from exc
     if update is None:
         raise HTTPException(400, "body must be a Telegram update")

@@ -42,6 +42,13 @@ class IncomingMessage(BaseModel):
             )
         return value
 
+    @field_validator("text")
+    @classmethod
+    def _encodable_text(cls, value: str) -> str:
+        # A lone surrogate ("\ud800", sent as a JSON escape) cannot be stored or relayed:
+        # it becomes U+FFFD and the rest of the message is kept.
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
     @field_validator("ward")
     @classmethod
     def _valid_ward(cls, value: str | None) -> str | None:
