@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import select
 
-from bot.channels.base import OutgoingMessage
+from bot.channels.base import Button, OutgoingMessage
 from bot.conversation.dispatcher import sender_id
 from bot.conversation.outbox import Sender, deliver
 from bot.conversation.rasa_client import RasaClient, RasaUnavailable
@@ -39,21 +39,38 @@ from bot.handoff.models import (
     Ticket,
     TicketMessage,
 )
-from bot.text import fold
+from bot.text import fold, normalize
 
 logger = logging.getLogger(__name__)
 
-# What a resident types to leave the queue (folded: with or without diacritics).
-CANCEL_WORDS = {
-    "huy",
+# How a resident leaves the queue: the button, a command, or a phrase no one says to a
+# person by chance. A bare "Huy" is a name and "Thôi!" an exclamation: they are relayed.
+CANCEL_PAYLOADS = {"/cancel", "/deny", "/huy"}
+CANCEL_ACCENTED = {"hủy", "hủy yêu cầu", "hủy hỗ trợ", "quay lại trợ lý"}
+CANCEL_FOLDED = {
     "huy yeu cau",
+    "huy yeu cau ho tro",
     "huy ho tro",
-    "thoi",
-    "thoi khong can",
-    "khong can nua",
-    "ket thuc",
+    "quay lai tro ly",
+    "quay lai tro ly tu dong",
+    "khong can ho tro nua",
 }
-CANCEL_PAYLOADS = {"/cancel", "/deny"}
+CANCEL_BUTTON = Button(title="Quay lại trợ lý", payload="/cancel")
+
+
+def is_cancel(text: str) -> bool:
+    """The resident asks to leave the queue (see the sets above)."""
+    stripped = text.strip()
+    if stripped.lower() in CANCEL_PAYLOADS:
+        return True
+    phrase = normalize(stripped).strip(" .!")
+    return phrase in CANCEL_ACCENTED or fold(phrase) in CANCEL_FOLDED
+
+
+def waiting(ticket_id: int, claimer: str | None) -> OutgoingMessage:
+    return OutgoingMessage(
+        text=notices.already_waiting(ticket_id, claimer), buttons=[CANCEL_BUTTON]
+    )
 
 
 @dataclass(frozen=True)
@@ -139,8 +156,7 @@ class HandoffDesk:
                 await self._resume_rasa(channel, user_id)
             return None
         ticket = found
-        folded = fold(text).strip(" .!")
-        if folded in CANCEL_WORDS or text in CANCEL_PAYLOADS:
+        if is_cancel(text):
             closed = await in_session(_close_by_resident, ticket.id)
             if self.team is not None:
                 await self.team.closed(closed, "Người dân đã hủy yêu cầu.")
@@ -148,8 +164,8 @@ class HandoffDesk:
             return [OutgoingMessage(text=notices.CANCELLED)]
         if text.startswith("/"):  # a button from before the handoff
             if text == "/request_human":
-                return [OutgoingMessage(text=notices.already_waiting(ticket.id, ticket.claimer))]
-            return [OutgoingMessage(text=notices.TEXT_ONLY)]
+                return [waiting(ticket.id, ticket.claimer)]
+            return [OutgoingMessage(text=notices.TEXT_ONLY, buttons=[CANCEL_BUTTON])]
         message_id = await in_session(_add_resident_message, ticket.id, text)
         await self._relay(ticket, message_id, text)
         if ticket.status == OPEN:
@@ -178,7 +194,7 @@ class HandoffDesk:
             return [OutgoingMessage(text=notices.NO_TEAM)]
         ticket, created = opened
         if not created:
-            return [OutgoingMessage(text=notices.already_waiting(ticket.id, ticket.claimer))]
+            return [waiting(ticket.id, ticket.claimer)]
         await self._tell_rasa(
             channel,
             user_id,
@@ -189,7 +205,7 @@ class HandoffDesk:
         )
         await self._announce(ticket, context)
         text = notices.started(ticket.id, ticket.team_name, ticket.hours, self._wait, utcnow())
-        return [OutgoingMessage(text=text)]
+        return [OutgoingMessage(text=text, buttons=[CANCEL_BUTTON])]
 
     # -- team members --------------------------------------------------------------------
 

@@ -12,7 +12,8 @@ HOTLINE = (
 )
 MEANWHILE = (
     "Trong lúc chờ, bạn cứ nhắn thêm chi tiết (đang làm bước nào, máy báo lỗi gì). "
-    'Đừng gửi mật khẩu hay mã OTP cho bất kỳ ai. Nếu không cần nữa, bạn nhắn "hủy".'
+    "Đừng gửi mật khẩu hay mã OTP cho bất kỳ ai. "
+    'Nếu không cần nữa, bạn bấm "Quay lại trợ lý" hoặc nhắn "hủy".'
 )
 
 
@@ -40,7 +41,8 @@ def already_waiting(ticket_id: int, claimed_by: str | None) -> str:
         return f"{claimed_by} đang hỗ trợ bạn (yêu cầu số {ticket_id}). Bạn cứ nhắn tại đây nhé."
     return (
         f"Yêu cầu số {ticket_id} của bạn đang chờ người hỗ trợ nhận. Bạn cứ nhắn thêm chi tiết, "
-        'người hỗ trợ sẽ đọc được hết. Nhắn "hủy" nếu không cần nữa.'
+        "người hỗ trợ sẽ đọc được hết. "
+        'Bấm "Quay lại trợ lý" (hoặc nhắn "hủy") nếu không cần nữa.'
     )
 
 
@@ -74,7 +76,7 @@ CANCELLED = "Mình đã hủy yêu cầu gặp người hỗ trợ. Bạn cần 
 
 TEXT_ONLY = (
     "Bạn đang trò chuyện với người hỗ trợ của tổ công nghệ số: bạn nhắn bằng chữ giúp mình "
-    'nhé. Nhắn "hủy" nếu muốn quay lại trợ lý tự động.'
+    'nhé. Bấm "Quay lại trợ lý" (hoặc nhắn "hủy") nếu muốn quay lại trợ lý tự động.'
 )
 
 

@@ -122,12 +122,28 @@ async def test_whole_loop(desk: HandoffDesk, team: TeamFixture) -> None:
     ]
 
 
-async def test_resident_cancels_without_diacritics(desk: HandoffDesk, team: TeamFixture) -> None:
+@pytest.mark.parametrize("command", ["Huỷ", "hủy yêu cầu!", "huy yeu cau", "/cancel", "/huy"])
+async def test_resident_cancels_with_a_command(
+    desk: HandoffDesk, team: TeamFixture, command: str
+) -> None:
     user, ticket_id = await start(desk, team)
-    routed = await desk.route("web", user, "Huỷ")
+    routed = await desk.route("web", user, command)
     assert routed is not None and "đã hủy" in routed[0].text
     with session_scope() as session:
         assert service.get_ticket(session, ticket_id).status == CLOSED
+
+
+@pytest.mark.parametrize("word", ["Huy", "huy", "Thôi!", "thoi", "kết thúc"])
+async def test_a_name_or_an_exclamation_is_relayed_not_a_cancel(
+    desk: HandoffDesk, team: TeamFixture, word: str
+) -> None:
+    # "Em tên gì?" - "Huy": the person asked; the ticket stays open.
+    user, ticket_id = await start(desk, team)
+    routed = await desk.route("web", user, word)
+    assert routed is not None and "đã hủy" not in routed[0].text
+    with session_scope() as session:
+        assert service.get_ticket(session, ticket_id).status != CLOSED
+        assert service.transcript(session, ticket_id)[-1].text == word
 
 
 async def test_buttons_and_second_request_while_waiting(
