@@ -264,7 +264,11 @@ def test_messages_flow_between_the_resident_and_the_thread(world: World) -> None
     relay = wait_for(
         lambda: [m for m in thread(w, post) if m["text"].startswith(f"#{ticket_id} Người dân:")]
     )[-1]
-    assert relay["text"] == f"#{ticket_id} Người dân: CCCD của tôi là 079093001234"  # in full
+    # The whole group reads the thread: the number is masked there.
+    assert relay["text"] == (
+        f"#{ticket_id} Người dân: CCCD của tôi là *********234 "
+        "(số đã được che; xem đủ trong console)"
+    )
     assert relay["reply_parameters"]["allow_sending_without_reply"] is True
     assert len(w.telegram.to(resident)) == before  # a claimed ticket: no "forwarded" notice
 

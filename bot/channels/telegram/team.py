@@ -243,7 +243,11 @@ class TelegramTeam:
         return True
 
     async def relay_resident(self, ticket: TicketInfo, text: str) -> bool:
-        return await self._thread(ticket, f"#{ticket.id} Người dân: {text}")
+        # The whole group reads the thread: ID and phone numbers are masked here (the
+        # console, behind sign-in, has the message as sent).
+        masked = mask_pii(text)
+        note = " (số đã được che; xem đủ trong console)" if masked != text else ""
+        return await self._thread(ticket, f"#{ticket.id} Người dân: {masked}{note}")
 
     async def relay_member(self, ticket: TicketInfo, member_name: str, text: str) -> None:
         await self._thread(ticket, f"#{ticket.id} {member_name} (console): {text}")
