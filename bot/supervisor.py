@@ -1,8 +1,12 @@
-"""Start Rasa, the action server and the gateway together; stop them together.
+"""Start Rasa, the action server and the gateway together, keep them running, stop them
+together.
 
-``make run`` calls ``assistant run``; the end-to-end tests use ``Stack`` directly with
-their own ports and var/ directory. Each process can also run alone in production
-(systemd units or containers), with the same environment variables.
+``make run`` calls ``assistant run``: a child that dies is restarted alone, after a delay
+that doubles with each failure (``RestartPolicy``), while the others keep serving; only a
+child that keeps failing (5 restarts in 5 minutes) stops everything. The end-to-end tests
+use ``Stack`` directly with their own ports and var/ directory. Each process can also run
+alone in production (systemd units with ``Restart=on-failure``, or containers), with the
+same environment variables.
 """
 
 from __future__ import annotations
@@ -39,6 +43,31 @@ class Service:
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
     _pump: threading.Thread | None = field(default=None, repr=False)
+
+
+@dataclass
+class RestartPolicy:
+    """When to restart a child that died: after 1, 2, 4… seconds (at most ``max_delay``);
+    never again once it died ``max_restarts`` times within ``window_seconds``."""
+
+    max_restarts: int = 5
+    window_seconds: float = 300.0
+    first_delay: float = 1.0
+    max_delay: float = 30.0
+    _recent: list[float] = field(default_factory=list, repr=False)
+
+    def delay(self, now: float) -> float | None:
+        """Seconds to wait before the next restart, or None: give up."""
+        self._recent = [t for t in self._recent if now - t < self.window_seconds]
+        if len(self._recent) >= self.max_restarts:
+            return None
+        wait = min(self.max_delay, self.first_delay * 2.0 ** len(self._recent))
+        self._recent.append(now)
+        return wait
+
+
+def _say(message: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} supervisor: {message}", file=sys.stderr, flush=True)
 
 
 def stack_environment(settings: Settings, token: str) -> dict[str, str]:
@@ -220,8 +249,55 @@ class Stack:
         for service in reversed(self.services):
             self.stop_service(service)
 
-    def first_exited(self) -> Service | None:
-        return next((s for s in self.services if s.process and s.process.poll() is not None), None)
+    def restart(
+        self,
+        service: Service,
+        timeout: float = 240.0,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """Start ``service`` again and wait until it is ready (StartupError otherwise)."""
+        self.stop_service(service)
+        self._spawn(service)
+        try:
+            self._wait_ready(service, time.monotonic() + timeout, cancelled)
+        except StartupError:
+            self.stop_service(service)  # not ready: the next round sees it dead
+            raise
+
+    def supervise(
+        self,
+        stopping: threading.Event,
+        policy: Callable[[], RestartPolicy] = RestartPolicy,
+        every: float = 1.0,
+    ) -> int:
+        """Restart children that die until ``stopping`` is set (returns 0) or one keeps
+        failing (stops the others, returns 1)."""
+        policies = {service.name: policy() for service in self.services}
+        while not stopping.wait(every):
+            for service in self.services:
+                process = service.process
+                if process is None or process.poll() is None:
+                    continue
+                delay = policies[service.name].delay(time.monotonic())
+                if delay is None:
+                    _say(
+                        f"{service.name} keeps failing; stopping everything "
+                        f"(see {service.log_path})"
+                    )
+                    self.stop()
+                    return 1
+                _say(
+                    f"{service.name} exited with code {process.returncode}; restarting it in "
+                    f"{delay:.0f} s (the others keep running)"
+                )
+                if stopping.wait(delay):
+                    return 0
+                try:
+                    self.restart(service, cancelled=stopping.is_set)
+                    _say(f"{service.name} restarted and ready")
+                except StartupError as exc:
+                    _say(f"{service.name} did not come back: {str(exc).splitlines()[0]}")
+        return 0
 
 
 def free_port() -> int:
@@ -277,13 +353,7 @@ def run(settings: Settings) -> int:
         "  Ctrl-C để dừng / to stop.\n",
         flush=True,
     )
-    code = 0
-    while not stopping.wait(1.0):
-        exited = stack.first_exited()
-        if exited is not None:
-            print(f"{exited.name} stopped unexpectedly; stopping the others.", file=sys.stderr)
-            code = 1
-            break
+    code = stack.supervise(stopping)
     print("Đang dừng… (stopping)", flush=True)
     stack.stop()
     return code

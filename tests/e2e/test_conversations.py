@@ -5,6 +5,11 @@ The last tests stop the action server, then Rasa, to check the apology path: kee
 
 from __future__ import annotations
 
+import functools
+import os
+import signal
+import threading
+import time
 import uuid
 from typing import Any
 
@@ -16,7 +21,7 @@ from bot.conversation.dispatcher import APOLOGY
 from bot.conversation.models import UndeliveredMessage
 from bot.db import session_scope
 from bot.knowledge.models import Feedback
-from bot.supervisor import Stack
+from bot.supervisor import RestartPolicy, Stack
 
 pytestmark = pytest.mark.stack
 
@@ -164,3 +169,43 @@ def test_rasa_down_gives_apology(gateway: httpx.Client, stack: Stack) -> None:
     health = gateway.get("/healthz")
     assert health.status_code == 503
     assert health.json()["checks"]["rasa"]["ok"] is False
+
+
+def test_the_supervisor_brings_back_what_died(gateway: httpx.Client, stack: Stack) -> None:
+    # Rasa and the action server were stopped above; the gateway kept serving apologies.
+    # Supervision restarts each alone (no delay here), and the assistant answers again.
+    stopping = threading.Event()
+    result: dict[str, int] = {}
+    quick = functools.partial(RestartPolicy, first_delay=0.1)
+    supervisor = threading.Thread(
+        target=lambda: result.update(code=stack.supervise(stopping, quick, every=0.2))
+    )
+    supervisor.start()
+    try:
+        deadline = time.monotonic() + 240
+        while gateway.get("/healthz").status_code != 200:
+            assert time.monotonic() < deadline, "the stack did not come back"
+            time.sleep(1)
+        # kill -9 the action server: restarted again, the others untouched
+        actions, rasa = stack.get("actions"), stack.get("rasa")
+        rasa_pid = rasa.process.pid if rasa.process else None
+        assert actions.process is not None
+        os.killpg(actions.process.pid, signal.SIGKILL)
+        time.sleep(0.5)
+        while gateway.get("/healthz").status_code != 200:
+            assert time.monotonic() < deadline, "the action server did not come back"
+            time.sleep(0.5)
+        assert rasa.process is not None and rasa.process.pid == rasa_pid
+        answer = texts(say(gateway, "quên mật khẩu vneid thì làm sao", uuid.uuid4().hex))
+        assert answer and answer != [APOLOGY]
+    finally:
+        stopping.set()
+        supervisor.join(timeout=30)
+    assert result == {"code": 0}
+
+
+def test_a_process_that_keeps_failing_stops_the_stack() -> None:
+    policy = RestartPolicy(max_restarts=3, window_seconds=60, first_delay=1, max_delay=4)
+    assert [policy.delay(t) for t in (0, 1, 2)] == [1, 2, 4]
+    assert policy.delay(3) is None  # a fourth death within the minute: give up
+    assert policy.delay(70) == 1  # the window has passed: counting starts again
