@@ -4,7 +4,7 @@ team add WARD --name NAME --hours HOURS [--telegram-chat CHAT_ID]
 team set WARD [--name NAME] [--hours HOURS] [--telegram-chat CHAT_ID]
 team add-member WARD --name NAME [--username LOGIN] [--role member|admin] [--telegram @user|ID]
 team set-password LOGIN          (asks twice; or --password-stdin)
-team deactivate LOGIN
+team deactivate MEMBER      (login, Telegram id or @username, or #id)
 team list
 
 HOURS: "T2-T6 07:30-11:30, 13:30-17:00; T7 07:30-11:30" (Vietnam time).
@@ -63,8 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     password = sub.add_parser("set-password", help="set a console password")
     password.add_argument("username")
     password.add_argument("--password-stdin", action="store_true")
-    off = sub.add_parser("deactivate", help="a member who left: no login, no claims")
-    off.add_argument("username")
+    off = sub.add_parser(
+        "deactivate", help="a member who left: no login, no claims, their tickets back in queue"
+    )
+    off.add_argument("member", help="console login, Telegram id or @username, or #id")
     sub.add_parser("list", help="teams, members and open tickets")
     args = parser.parse_args(argv)
     configure_logging("WARNING")
@@ -103,18 +105,21 @@ def main(argv: list[str] | None = None) -> int:
                     telegram=args.telegram,
                 )
                 print(f"đã thêm {added.name} ({added.role}) vào tổ phường {args.ward}")
-        elif args.command in {"set-password", "deactivate"}:
-            hashed = hash_password(_password(args)) if args.command == "set-password" else None
+        elif args.command == "set-password":
+            hashed = hash_password(_password(args))
             with session_scope() as session:
                 found = session.scalar(select(Member).where(Member.username == args.username))
                 if found is None:
                     raise service.HandoffError(f"Không có tài khoản '{args.username}'.")
-                if hashed:
-                    found.password_hash = hashed
-                else:
-                    found.active = False
+                found.password_hash = hashed
                 end_member_sessions(session, found.id)  # signed-in browsers sign in again
                 print(f"đã cập nhật tài khoản {args.username}")
+        elif args.command == "deactivate":
+            with session_scope() as session:
+                gone, released = service.deactivate_member(session, args.member)
+                end_member_sessions(session, gone.id)
+                back = ", ".join(f"#{t}" for t in released) or "không có"
+                print(f"đã khóa {gone.name}; yêu cầu trả lại hàng chờ: {back}")
         elif args.command == "list":
             with session_scope() as session:
                 for team in session.scalars(select(Team).order_by(Team.ward)):
@@ -130,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
                     for m in session.scalars(select(Member).where(Member.team_id == team.id)):
                         state = "" if m.active else " (đã nghỉ)"
                         print(
-                            f"  - {m.name} [{m.role}] đăng nhập: {m.username or '-'} "
+                            f"  - #{m.id} {m.name} [{m.role}] đăng nhập: {m.username or '-'} "
                             f"Telegram: {m.telegram or '-'}{state}"
                         )
     except (service.HandoffError, ValueError) as exc:

@@ -128,6 +128,45 @@ def add_member(
     return member
 
 
+def find_member(session: Session, identifier: str) -> Member:
+    """A member by console login, Telegram id or @username, or "#<member id>"."""
+    identifier = identifier.strip()
+    if identifier.startswith("#") and identifier[1:].isdigit():
+        found = session.get(Member, int(identifier[1:]))
+    else:
+        found = session.scalar(
+            select(Member).where(
+                (Member.username == identifier)
+                | (Member.telegram == _normalise_telegram(identifier))
+            )
+        )
+    if found is None:
+        raise HandoffError(
+            f"Không tìm thấy thành viên '{identifier}': dùng tên đăng nhập, số Telegram, "
+            "@tên Telegram hoặc #mã (xem `team list`)."
+        )
+    return found
+
+
+def deactivate_member(session: Session, identifier: str) -> tuple[Member, list[int]]:
+    """A member who left: no sign-in, no claims; the tickets they held go back to the
+    queue (announced again) so those residents are not left waiting. Returns the member
+    and the tickets released."""
+    member = find_member(session, identifier)
+    member.active = False
+    held = session.scalars(
+        select(Ticket)
+        .where(Ticket.claimed_by == member.id, Ticket.status == CLAIMED)
+        .with_for_update()
+    ).all()
+    for ticket in held:
+        ticket.status, ticket.claimed_by, ticket.claimed_at = OPEN, None, None
+        ticket.announced_at = None  # announced again, with a claim button
+        record(session, "system", "ticket_released", f"ticket:{ticket.id}", "member deactivated")
+    record(session, "system", "member_deactivated", f"member:{member.id}")
+    return member, [t.id for t in held]
+
+
 def _normalise_telegram(value: str | None) -> str | None:
     if not value:
         return None

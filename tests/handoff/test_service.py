@@ -155,3 +155,27 @@ def test_bad_team_input_is_refused_in_vietnamese(team: TeamFixture) -> None:
         service.add_team(session, team.ward, "Trùng", "T2-T6 08:00-17:00")
     with session_scope() as session, pytest.raises(service.HandoffError, match="Vai trò"):
         service.add_member(session, team.ward, "X", username="x-role", role="boss")
+
+
+def test_deactivating_a_telegram_only_member_releases_their_tickets(team: TeamFixture) -> None:
+    with session_scope() as session:
+        tg = service.add_member(session, team.ward, "anh Tú", telegram="@tu_cnscd")
+        tg_id = tg.id
+    ticket_id = open_one(team)
+    with session_scope() as session:
+        assert service.claim(session, ticket_id, member(tg_id)).won
+    with session_scope() as session:
+        gone, released = service.deactivate_member(session, "@TU_cnscd")
+        assert gone.id == tg_id and released == [ticket_id]
+    with session_scope() as session:
+        ticket = service.get_ticket(session, ticket_id)
+        assert ticket.status == OPEN and ticket.claimed_by is None
+        assert ticket.announced_at is None  # the handoff loop announces it again
+        assert member(tg_id).active is False
+    with session_scope() as session:  # by console login or #id too
+        assert (
+            service.deactivate_member(session, f"minh{team.ward.split('-')[1]}")[0].id == team.minh
+        )
+        assert service.deactivate_member(session, f"#{team.lan}")[0].id == team.lan
+    with session_scope() as session, pytest.raises(service.HandoffError, match="Không tìm thấy"):
+        service.deactivate_member(session, "@nobody")
