@@ -238,3 +238,53 @@ def test_member_handles_a_resident_from_a_phone(
     with session_scope() as session:
         closed = session.get(Ticket, ticket_id)
         assert closed is not None and closed.status == CLOSED
+
+
+def test_a_shared_phone_starts_a_new_conversation(
+    browser: Any, gateway: str, fake_rasa: tuple[FakeRasa, int]
+) -> None:
+    """A ward kiosk: the next resident presses "Cuộc trò chuyện mới" and gets a new sender
+    id; the previous resident's waiting request for a person is cancelled, not inherited."""
+    tag = secrets.token_hex(4)
+    ward = f"kiosk-{tag}"
+    with session_scope() as session:
+        service.add_team(session, ward, f"Tổ công nghệ số phường {tag}", ALWAYS_OPEN)
+    fake_rasa[0].scripted[ASK_FOR_HUMAN] = [
+        {"custom": {"handoff": {"reason": "asked", "question": QUESTION, "transcript": []}}}
+    ]
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, locale="vi-VN"
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.on("dialog", lambda dialog: dialog.accept())
+    try:
+        page.goto(f"{gateway}/?phuong={ward}")
+        expect(page.locator(".msg.bot").first).to_contain_text("echo: /greet")
+        page.get_by_label("Nhập câu hỏi").fill(ASK_FOR_HUMAN)
+        page.get_by_role("button", name="Gửi").click()
+        expect(page.locator(".msg.bot").last).to_contain_text("yêu cầu số")
+        first = page.evaluate("localStorage.getItem('chat-sender')")
+        with session_scope() as session:
+            ticket = service.active_ticket(session, "web", first)
+            assert ticket is not None
+            ticket_id = ticket.id
+
+        new_chat = page.get_by_role("button", name="Cuộc trò chuyện mới")
+        box = new_chat.bounding_box()
+        assert box is not None and box["height"] >= 44 and box["x"] + box["width"] <= 360
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        new_chat.click()
+        expect(page.locator(".msg.user")).to_have_count(0)  # the screen is cleared
+        expect(page.locator(".msg.bot").first).to_contain_text("echo: /greet")
+        second = page.evaluate("localStorage.getItem('chat-sender')")
+        assert second and second != first
+        eventually(lambda: _closed(ticket_id))
+        page.screenshot(path=str(SCREENSHOTS / "web-chat-new-conversation.png"))
+    finally:
+        context.close()
+
+
+def _closed(ticket_id: int) -> bool:
+    with session_scope() as session:
+        return service.get_ticket(session, ticket_id).status == CLOSED

@@ -122,6 +122,25 @@
   }
   setTimeout(poll, 1000);
 
+  // A shared phone or a ward kiosk: a new sender id, so the next person never sees the
+  // previous one's replies or writes into their request for a person.
+  document.getElementById("new-chat").addEventListener("click", async () => {
+    const warning = handoff ? " Yêu cầu gặp người hỗ trợ đang chờ sẽ được hủy." : "";
+    if (!confirm("Bắt đầu cuộc trò chuyện mới? Các tin nhắn trên màn hình này sẽ được xóa." + warning)) return;
+    if (handoff) {
+      await fetch("/api/messages", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ sender: sender, text: "/cancel" }),
+      }).catch(() => {});
+    }
+    sender = newId();
+    localStorage.setItem("chat-sender", sender);
+    log.textContent = "";
+    setHandoff(false);
+    send("/greet", null);
+  });
+
   if (!sessionStorage.getItem("chat-greeted")) {
     sessionStorage.setItem("chat-greeted", "1");
     send("/greet", null);
