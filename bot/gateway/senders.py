@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from telegram.error import BadRequest, Forbidden
 
 from bot.channels.base import OutgoingMessage
 from bot.channels.telegram.bot import send as telegram_send
@@ -18,7 +19,14 @@ def channel_senders(state: Any) -> dict[str, Sender]:
     if telegram is not None:
 
         async def to_telegram(user_id: str, text: str) -> None:
-            await telegram_send(telegram, user_id, [OutgoingMessage(text=text)])
+            try:
+                await telegram_send(telegram, user_id, [OutgoingMessage(text=text)])
+            except Forbidden as exc:  # the resident blocked the bot
+                raise PermanentFailure(f"Telegram: {exc}") from exc
+            except BadRequest as exc:
+                if "chat not found" in str(exc).lower():
+                    raise PermanentFailure(f"Telegram: {exc}") from exc
+                raise
 
         senders["telegram"] = to_telegram
     zalo = getattr(state, "zalo", None)

@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 
 from bot.console.security import hash_password
-from bot.conversation.outbox import take_pending
+from bot.conversation import outbox
 from bot.db import session_scope
 from bot.gateway.app import create_app
 from bot.handoff import service
@@ -126,7 +126,7 @@ def open_ticket(
 def resident_inbox(user: str) -> list[str]:
     """What the web chat would show this resident at its next poll."""
     with session_scope() as session:
-        return take_pending(session, "web", user)
+        return [t for _, t in outbox.pending(session, "web", user, None)]
 
 
 def csrf_of(html: str) -> str:

@@ -122,3 +122,30 @@ async def test_health_never_shows_the_rasa_token(fake_rasa: tuple[FakeRasa, int]
     assert health.status_code == 503
     assert "wrong-token-value" not in health.text
     assert health.json()["checks"]["rasa"]["error"] == "HTTP 401"
+
+
+async def test_pending_messages_are_delivered_once_the_page_acknowledges_them(
+    client: httpx.AsyncClient,
+) -> None:
+    from bot.conversation.outbox import enqueue
+
+    sender = "ack-" + free_port().__str__()
+    with session_scope() as session:
+        enqueue(session, "web", sender, "Chị Lan: bác mở VNeID giúp cháu")
+        enqueue(session, "web", sender, "Hồ sơ của bạn đã có kết quả")
+    first = (
+        await client.get("/api/messages/pending", params={"sender": sender, "after": 0})
+    ).json()
+    assert [m["text"] for m in first["messages"]] == [
+        "Chị Lan: bác mở VNeID giúp cháu",
+        "Hồ sơ của bạn đã có kết quả",
+    ]
+    # The answer never reached the phone: the next poll (same "after") gets them again.
+    again = (
+        await client.get("/api/messages/pending", params={"sender": sender, "after": 0})
+    ).json()
+    assert again["messages"] == first["messages"] and again["last"] == first["last"]
+    done = await client.get(
+        "/api/messages/pending", params={"sender": sender, "after": first["last"]}
+    )
+    assert done.json()["messages"] == [] and done.json()["last"] == first["last"]

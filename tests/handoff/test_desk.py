@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from bot.conversation.outbox import take_pending
+from bot.conversation import outbox
 from bot.conversation.rasa_client import RasaClient, RasaUnavailable
 from bot.db import session_scope
 from bot.db.base import utcnow
@@ -74,7 +74,7 @@ def desk() -> HandoffDesk:
 
 def pending(user: str) -> list[str]:
     with session_scope() as session:
-        return take_pending(session, "web", user)
+        return [t for _, t in outbox.pending(session, "web", user, None)]
 
 
 async def start(desk: HandoffDesk, team: TeamFixture) -> tuple[str, int]:

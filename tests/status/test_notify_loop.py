@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from bot.conversation.outbox import OutboxMessage, PermanentFailure, push_once, take_pending
+from sqlalchemy import select
+
+from bot.conversation.outbox import OutboxMessage, PermanentFailure, push_once
 from bot.db import session_scope
 
 
@@ -26,8 +28,19 @@ async def test_push_marks_delivered_only_after_success(migrated_db: None) -> Non
 
     await push_once({"telegram": send})
     assert ok in sent and flaky not in sent
+    with session_scope() as session:  # the flaky one waits for its retry time
+        row = session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == flaky)).one()
+        assert row.attempts == 1 and row.next_attempt_at is not None
+        row.next_attempt_at = None  # due now
     await push_once({"telegram": send})  # the flaky one is retried, the others are done
+    await push_once({"telegram": send})
     assert sent.count(flaky) == 1 and sent.count(ok) == 1
     with session_scope() as session:
-        for user in (ok, flaky, refused):
-            assert take_pending(session, "telegram", user) == []
+        rows = {
+            r.user_id: r
+            for r in session.scalars(
+                select(OutboxMessage).where(OutboxMessage.user_id.in_([ok, flaky, refused]))
+            )
+        }
+        assert rows[ok].delivered_at and rows[flaky].delivered_at
+        assert rows[refused].failed_at and rows[refused].failure == "outside the window"

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.channels.base import OutgoingMessage
 from bot.conversation.dispatcher import Dispatcher
-from bot.conversation.outbox import take_pending
+from bot.conversation.outbox import pending
 from bot.db import session_scope
 from bot.gateway.deps import get_dispatcher
 from bot.gateway.static_files import STATIC_DIR
@@ -61,6 +61,9 @@ class Reply(BaseModel):
     messages: list[OutgoingMessage]
     # True while a person of the ward's team has the conversation: the page polls faster.
     handoff: bool = False
+    # Pending messages only: the id of the last one, which the page sends back as ``after``
+    # on its next poll to acknowledge them (a lost answer is sent again).
+    last: int | None = None
 
 
 @router.get("/", include_in_schema=False)
@@ -69,17 +72,22 @@ async def page() -> FileResponse:
 
 
 @router.get("/api/messages/pending", response_model=Reply)
-async def pending(sender: str) -> Reply:
-    """Messages the assistant sent on its own (status updates), polled by the web chat."""
+async def pending_messages(sender: str, after: int | None = None) -> Reply:
+    """Messages the assistant sent on its own (a team member's replies, status updates),
+    polled by the web chat; ``after`` acknowledges those up to that id."""
     if not _SENDER.match(sender):
         raise HTTPException(422, "Mã người gửi không hợp lệ.")
-    texts, handoff = await run_in_threadpool(_take, sender)
-    return Reply(messages=[OutgoingMessage(text=t) for t in texts], handoff=handoff)
+    rows, handoff = await run_in_threadpool(_take, sender, after)
+    return Reply(
+        messages=[OutgoingMessage(text=t) for _, t in rows],
+        handoff=handoff,
+        last=rows[-1][0] if rows else after,
+    )
 
 
-def _take(sender: str) -> tuple[list[str], bool]:
+def _take(sender: str, after: int | None) -> tuple[list[tuple[int, str]], bool]:
     with session_scope() as session:
-        return take_pending(session, "web", sender), _handed_off(session, sender)
+        return pending(session, "web", sender, after), _handed_off(session, sender)
 
 
 def _handed_off(session: Session, sender: str) -> bool:

@@ -104,13 +104,18 @@
     input.style.height = Math.min(input.scrollHeight, 120) + "px";
   });
 
-  // Messages that arrive on their own: a team member's replies, status updates.
+  // Messages that arrive on their own: a team member's replies, status updates. The last
+  // id shown is sent back ("after"): only then are they marked delivered, so an answer lost
+  // on a weak connection comes again at the next poll.
+  let lastSeen = 0;
   async function poll() {
     try {
-      const res = await fetch("/api/messages/pending?sender=" + encodeURIComponent(sender));
+      const url = "/api/messages/pending?sender=" + encodeURIComponent(sender) + "&after=" + lastSeen;
+      const res = await fetch(url);
       if (res.ok) {
         const data = await res.json();
         for (const m of data.messages || []) if (m.text) addMessage(handoff ? "human" : "bot", m.text);
+        if (typeof data.last === "number") lastSeen = data.last;
         setHandoff(data.handoff === true);
       }
     } catch (e) { /* offline: try again at the next tick */ }
@@ -135,6 +140,7 @@
       }).catch(() => {});
     }
     sender = newId();
+    lastSeen = 0;
     localStorage.setItem("chat-sender", sender);
     log.textContent = "";
     setHandoff(false);
