@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     # Largest request body the gateway reads (bytes); larger ones get 413 before parsing.
     # A chat message is at most 4,000 characters; console forms and webhooks are small.
     max_request_bytes: int = Field(default=256 * 1024, ge=1024)
+    # How often the gateway answers residents' messages left open by a crash or an outage.
+    inbox_interval_seconds: float = Field(default=5.0, gt=0)
 
     # Rasa server (Python 3.10 venv). Its HTTP API is enabled with this token; when
     # unset, `make run` generates a random one for the session.

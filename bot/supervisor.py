@@ -143,6 +143,10 @@ def services(settings: Settings, token: str) -> list[Service]:
             "gateway",
             [sys.executable, "-m", "bot.gateway.app"],
             f"{settings.gateway_url}/healthz",
+            # Up once it answers, even 503: whether Rasa and the action server are up is
+            # theirs to tell, and a gateway restarted while another child is down must not
+            # wait for it (the supervisor restarts one child at a time).
+            lambda r: r.status_code in (200, 503),
         ),
     ]
 

@@ -8,6 +8,7 @@ handoff relay plugs in here: a handed-off resident's messages go to a person, no
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
@@ -25,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 APOLOGY = (
     "Xin lỗi bạn, hệ thống đang bận nên mình chưa trả lời được ngay. "
-    "Tin nhắn của bạn đã được ghi lại. Bạn vui lòng thử lại sau ít phút; nếu cần gấp, "
+    "Tin nhắn của bạn đã được ghi lại, mình sẽ trả lời ngay khi hệ thống trở lại. Nếu cần gấp, "
     "hãy gọi tổng đài Bộ Công an 1900 0368 (về VNeID, căn cước) hoặc đến bộ phận một cửa "
     "của phường."
 )
@@ -39,6 +40,14 @@ def sender_id(channel: str, user_id: str) -> str:
     return f"{channel}:{user_id}"
 
 
+@dataclass(frozen=True)
+class Handled:
+    messages: list[OutgoingMessage]
+    # False when the resident got the apology (Rasa or the action server down or silent):
+    # the inbox answers the message again later.
+    answered: bool = True
+
+
 class Dispatcher:
     def __init__(self, rasa: RasaClient, ward: str, desk: HandoffDesk | None = None) -> None:
         self._rasa = rasa
@@ -47,7 +56,7 @@ class Dispatcher:
 
     async def handle(
         self, channel: str, user_id: str, text: str, metadata: dict[str, Any] | None = None
-    ) -> list[OutgoingMessage]:
+    ) -> Handled:
         sender = sender_id(channel, user_id)
         meta = {"channel": channel, "user_id": user_id, "ward": self._ward, **(metadata or {})}
         if self._desk is not None:
@@ -58,7 +67,7 @@ class Dispatcher:
                 logger.exception("handoff routing failed for %s", sender)
                 routed = None
             if routed is not None:
-                return routed
+                return Handled(routed)
         try:
             replies = await self._rasa.send(sender, text, meta)
         except RasaUnavailable as exc:
@@ -74,7 +83,7 @@ class Dispatcher:
                 messages += await self._hand_off(channel, user_id, meta, custom["handoff"])
             else:
                 messages.append(OutgoingMessage.from_rasa(reply))
-        return messages
+        return Handled(messages)
 
     async def _hand_off(
         self, channel: str, user_id: str, meta: dict[str, Any], request: dict[str, Any]
@@ -88,15 +97,13 @@ class Dispatcher:
             logger.exception("could not open a handoff ticket for %s", sender_id(channel, user_id))
             return [OutgoingMessage(text=NO_DESK)]
 
-    async def _apologise(
-        self, channel: str, sender: str, text: str, reason: str
-    ) -> list[OutgoingMessage]:
+    async def _apologise(self, channel: str, sender: str, text: str, reason: str) -> Handled:
         logger.warning("message from %s kept, not answered: %s", sender, reason)
         try:
             await run_in_threadpool(_keep, channel, sender, text, reason)
         except Exception:  # the resident still gets the apology
             logger.exception("could not store the undelivered message from %s", sender)
-        return [OutgoingMessage(text=APOLOGY)]
+        return Handled([OutgoingMessage(text=APOLOGY)], answered=False)
 
 
 def _keep(channel: str, sender: str, text: str, reason: str) -> None:

@@ -4,6 +4,7 @@ from bot.audit import AuditEvent
 from bot.channels.dedup import ChannelEvent
 from bot.channels.payloads import ButtonPayload
 from bot.channels.zalo.tokens import ZaloToken
+from bot.conversation.inbox import InboxMessage
 from bot.conversation.models import UndeliveredMessage
 from bot.conversation.outbox import OutboxMessage
 from bot.db.base import Base
@@ -26,6 +27,7 @@ __all__ = [
     "ChannelEvent",
     "ConsoleSession",
     "Feedback",
+    "InboxMessage",
     "Member",
     "OutboxMessage",
     "StatusChange",

@@ -18,10 +18,11 @@ from bot.channels.zalo import webhook as zalo_webhook
 from bot.channels.zalo.setup import zalo_client
 from bot.console import router as console_router
 from bot.conversation.dispatcher import Dispatcher
+from bot.conversation.inbox import Inbox, inbox_loop
 from bot.conversation.rasa_client import RasaClient
 from bot.gateway.limits import UNREADABLE, BodySizeLimit
 from bot.gateway.routes import health, web_chat
-from bot.gateway.senders import channel_senders
+from bot.gateway.senders import channel_repliers, channel_senders
 from bot.gateway.static_files import STATIC_DIR
 from bot.handoff.desk import HandoffDesk, handoff_loop
 from bot.logs import configure_logging
@@ -45,18 +46,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expected_wait_minutes=settings.handoff_expected_wait_minutes,
             default_ward=settings.handoff_default_ward,
         )
-        app.state.dispatcher = Dispatcher(app.state.rasa, settings.ward_name, desk)
+        app.state.inbox = inbox = Inbox(Dispatcher(app.state.rasa, settings.ward_name, desk))
         if settings.zalo_enabled:
             app.state.zalo = zalo_client(settings)
         if settings.telegram_enabled:
             app.state.telegram, app.state.telegram_secret = await start_telegram(
-                settings, app.state.dispatcher, desk
+                settings, inbox, desk
             )
         senders = channel_senders(app.state)
         desk.residents.update(senders)
         loops = [
             asyncio.create_task(notify_loop(settings.status_notify_interval_seconds, senders)),
             asyncio.create_task(handoff_loop(desk, settings.handoff_loop_interval_seconds)),
+            asyncio.create_task(
+                inbox_loop(inbox, channel_repliers(app.state), settings.inbox_interval_seconds)
+            ),
         ]
         yield
         for loop in loops:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from bot.conversation.dispatcher import Dispatcher
+from bot.conversation.inbox import Inbox
 
 
-def get_dispatcher(request: Request) -> Dispatcher:
-    dispatcher: Dispatcher = request.app.state.dispatcher
-    return dispatcher
+def get_inbox(request: Request) -> Inbox:
+    inbox: Inbox = request.app.state.inbox
+    return inbox

@@ -1,4 +1,6 @@
-"""Push senders for messages the assistant sends on its own (status updates)."""
+"""How the gateway reaches residents on each channel: senders for messages it sends on its
+own (status updates, team replies: the outbox) and repliers for answers to a resident's
+message that come late (the inbox loop)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,11 @@ from telegram.error import BadRequest, Forbidden
 
 from bot.channels.base import OutgoingMessage
 from bot.channels.telegram.bot import send as telegram_send
+from bot.channels.telegram.bot import telegram_replier
 from bot.channels.zalo.errors import ZaloOutsideWindow
-from bot.conversation.outbox import PermanentFailure, Sender
+from bot.channels.zalo.webhook import zalo_replier
+from bot.conversation.inbox import Replier
+from bot.conversation.outbox import PermanentFailure, Sender, deliver
 
 
 def channel_senders(state: Any) -> dict[str, Sender]:
@@ -40,3 +45,22 @@ def channel_senders(state: Any) -> dict[str, Sender]:
 
         senders["zalo"] = to_zalo
     return senders
+
+
+def channel_repliers(state: Any) -> dict[str, Replier]:
+    """Late answers: pushed on Telegram and Zalo (with their buttons), left in the outbox
+    for the web chat's next poll."""
+
+    async def to_web(user_id: str, messages: list[OutgoingMessage]) -> None:
+        for message in messages:
+            if message.text:
+                await deliver({}, "web", user_id, message.text)
+
+    repliers: dict[str, Replier] = {"web": to_web}
+    telegram = getattr(state, "telegram", None)
+    if telegram is not None:
+        repliers["telegram"] = telegram_replier(telegram)
+    zalo = getattr(state, "zalo", None)
+    if zalo is not None:
+        repliers["zalo"] = zalo_replier(zalo)
+    return repliers

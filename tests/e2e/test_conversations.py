@@ -173,7 +173,15 @@ def test_rasa_down_gives_apology(gateway: httpx.Client, stack: Stack) -> None:
 
 def test_the_supervisor_brings_back_what_died(gateway: httpx.Client, stack: Stack) -> None:
     # Rasa and the action server were stopped above; the gateway kept serving apologies.
-    # Supervision restarts each alone (no delay here), and the assistant answers again.
+    # A resident asks meanwhile, then the gateway itself is killed (-9). Supervision
+    # restarts each alone (no delay here); the assistant answers again, and the question
+    # asked during the outage is answered late, from the inbox.
+    waiting = uuid.uuid4().hex
+    assert texts(say(gateway, "làm lại thẻ căn cước mất bao nhiêu tiền", waiting)) == [APOLOGY]
+    gateway_process = stack.get("gateway").process
+    assert gateway_process is not None
+    os.killpg(gateway_process.pid, signal.SIGKILL)
+    gateway_process.wait()
     stopping = threading.Event()
     result: dict[str, int] = {}
     quick = functools.partial(RestartPolicy, first_delay=0.1)
@@ -183,7 +191,7 @@ def test_the_supervisor_brings_back_what_died(gateway: httpx.Client, stack: Stac
     supervisor.start()
     try:
         deadline = time.monotonic() + 240
-        while gateway.get("/healthz").status_code != 200:
+        while not healthy(gateway):
             assert time.monotonic() < deadline, "the stack did not come back"
             time.sleep(1)
         # kill -9 the action server: restarted again, the others untouched
@@ -192,16 +200,34 @@ def test_the_supervisor_brings_back_what_died(gateway: httpx.Client, stack: Stac
         assert actions.process is not None
         os.killpg(actions.process.pid, signal.SIGKILL)
         time.sleep(0.5)
-        while gateway.get("/healthz").status_code != 200:
+        while not healthy(gateway):
             assert time.monotonic() < deadline, "the action server did not come back"
             time.sleep(0.5)
         assert rasa.process is not None and rasa.process.pid == rasa_pid
         answer = texts(say(gateway, "quên mật khẩu vneid thì làm sao", uuid.uuid4().hex))
         assert answer and answer != [APOLOGY]
+
+        def late() -> list[str]:
+            polled = gateway.get("/api/messages/pending", params={"sender": waiting}).json()
+            return [m["text"] for m in polled["messages"]]
+
+        got: list[str] = []
+        while not any("Trả lời tin nhắn của bạn lúc" in t for t in got):
+            assert time.monotonic() < deadline, "the question asked during the outage was lost"
+            time.sleep(1)
+            got += late()
+        assert any("căn cước" in t for t in got[1:]), got
     finally:
         stopping.set()
         supervisor.join(timeout=30)
     assert result == {"code": 0}
+
+
+def healthy(gateway: httpx.Client) -> bool:
+    try:
+        return gateway.get("/healthz").status_code == 200
+    except httpx.HTTPError:  # the gateway itself is restarting
+        return False
 
 
 def test_a_process_that_keeps_failing_stops_the_stack() -> None:

@@ -35,7 +35,7 @@ from bot.channels.base import OutgoingMessage
 from bot.channels.dedup import first_time
 from bot.channels.payloads import code_for, payload_for
 from bot.channels.telegram.team import add_team_handlers
-from bot.conversation.dispatcher import Dispatcher
+from bot.conversation.inbox import Inbox, Replier
 from bot.handoff.desk import HandoffDesk
 from bot.text.split import split_message
 
@@ -115,11 +115,20 @@ def _person(update: object) -> int:
     return 0
 
 
+def telegram_replier(app: Application) -> Replier:  # type: ignore[type-arg]
+    async def reply(user_id: str, messages: list[OutgoingMessage]) -> None:
+        await send(app, int(user_id), messages)
+
+    return reply
+
+
 def build_handlers(
     app: Application,  # type: ignore[type-arg]
-    dispatcher: Dispatcher,
+    inbox: Inbox,
     desk: HandoffDesk | None = None,
 ) -> None:
+    replier = telegram_replier(app)
+
     async def once(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # A retried webhook (same update_id) is handled once.
         if not await run_in_threadpool(first_time, "telegram", str(update.update_id)):
@@ -129,8 +138,11 @@ def build_handlers(
         chat = update.effective_chat
         if chat is None:
             return
-        replies = await dispatcher.handle("telegram", str(chat.id), text)
-        await send(app, chat.id, replies)
+        # Written down first: a crash mid-answer is answered later by the inbox loop.
+        user_id = str(chat.id)
+        message_id = await inbox.accept("telegram", user_id, text, str(update.update_id))
+        if message_id is not None:
+            await inbox.answer(message_id, "telegram", user_id, text, replier)
 
     async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await answer(update, "/greet")
@@ -177,7 +189,7 @@ def build_handlers(
 
 
 def build_application(
-    token: str, api_base: str, dispatcher: Dispatcher, desk: HandoffDesk | None = None
+    token: str, api_base: str, inbox: Inbox, desk: HandoffDesk | None = None
 ) -> Application:  # type: ignore[type-arg]
     app = (
         Application.builder()
@@ -190,5 +202,5 @@ def build_application(
         .concurrent_updates(PersonOrder())
         .build()
     )
-    build_handlers(app, dispatcher, desk)
+    build_handlers(app, inbox, desk)
     return app

@@ -17,7 +17,7 @@ from telegram.ext import Application
 from bot.channels.body import json_object, same_secret
 from bot.channels.telegram.bot import build_application
 from bot.channels.telegram.team import TelegramTeam
-from bot.conversation.dispatcher import Dispatcher
+from bot.conversation.inbox import Inbox
 from bot.handoff.desk import HandoffDesk
 from bot.settings import Settings, secret
 
@@ -27,10 +27,10 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 async def start_telegram(
-    settings: Settings, dispatcher: Dispatcher, desk: HandoffDesk | None = None
+    settings: Settings, inbox: Inbox, desk: HandoffDesk | None = None
 ) -> tuple[Application, str]:  # type: ignore[type-arg]
     token = secret(settings.telegram_bot_token)
-    app = build_application(token, settings.telegram_api_base, dispatcher, desk)
+    app = build_application(token, settings.telegram_api_base, inbox, desk)
     if desk is not None:
         desk.team = TelegramTeam(app)  # tickets are announced in the teams' groups
     await app.initialize()

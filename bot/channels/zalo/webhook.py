@@ -2,9 +2,9 @@
 
 Every event's signature is checked (X-ZEvent-Signature, optionally "mac="-prefixed, is the
 hex SHA-256 of app_id + raw body + timestamp + OA secret key: a plain hash, not an HMAC)
-and stale events are refused. The request is acknowledged at once and the event processed
-in the background: Zalo retries when it waits about 2 s. A retried event (same msg_id) is
-processed once.
+and stale events are refused. A resident's message is written to the inbox before the
+request is acknowledged, then answered in the background (Zalo retries when it waits about
+2 s); a retried event (same msg_id) is stored and answered once.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from bot.channels.body import field, json_object, same_secret
 from bot.channels.dedup import first_time
 from bot.channels.zalo.client import MAX_TEXT, ZaloClient
 from bot.channels.zalo.errors import ZaloError
-from bot.conversation.dispatcher import Dispatcher
+from bot.conversation.inbox import Inbox, Replier
 from bot.settings import Settings, secret
 from bot.text.split import split_message
 
@@ -93,23 +93,39 @@ def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-async def handle_event(event: dict[str, Any], dispatcher: Dispatcher, client: ZaloClient) -> None:
+def resident_message(event: dict[str, Any]) -> tuple[str, str] | None:
+    """(user id, text) of an event the assistant answers: a text, or a new follower
+    (greeted); None otherwise."""
     name = str(event.get("event_name", ""))
     if name == "user_send_text":
-        user_id = _text(field(event, "sender", "id"))
-        text = _text(field(event, "message", "text"))
-        if user_id and text:
-            await deliver(client, user_id, await dispatcher.handle("zalo", user_id, text))
-    elif name == "follow":
+        user_id, text = _text(field(event, "sender", "id")), _text(field(event, "message", "text"))
+        return (user_id, text) if user_id and text else None
+    if name == "follow":
         user_id = _text(field(event, "follower", "id"))
-        if user_id:
-            await deliver(client, user_id, await dispatcher.handle("zalo", user_id, "/greet"))
-    elif name in NON_TEXT_EVENTS:
-        user_id = _text(field(event, "sender", "id"))
-        if user_id:
-            await deliver(client, user_id, [OutgoingMessage(text=NOT_TEXT)])
+        return (user_id, "/greet") if user_id else None
+    return None
+
+
+def zalo_replier(client: ZaloClient) -> Replier:
+    async def reply(user_id: str, messages: list[OutgoingMessage]) -> None:
+        await deliver(client, user_id, messages)
+
+    return reply
+
+
+async def _not_text(client: ZaloClient, event: dict[str, Any]) -> None:
+    name = str(event.get("event_name", ""))
+    user_id = _text(field(event, "sender", "id"))
+    if name in NON_TEXT_EVENTS and user_id:
+        await deliver(client, user_id, [OutgoingMessage(text=NOT_TEXT)])
     else:
         logger.info("Zalo event %s ignored", name or "(no name)")
+
+
+def _background(coroutine: Any) -> None:
+    task = asyncio.create_task(coroutine)
+    _tasks.add(task)  # keep a reference until done
+    task.add_done_callback(_tasks.discard)
 
 
 def event_id(event: dict[str, Any]) -> str:
@@ -128,11 +144,17 @@ async def zalo_webhook(request: Request) -> dict[str, bool]:
     if not event:
         return {"ok": True}  # Zalo checks a new webhook URL with an unsigned {}
     verify(settings, body, event, request.headers)
-    if not await run_in_threadpool(first_time, "zalo", event_id(event)):
-        return {"ok": True}  # a retry of an event already handled
-    task = asyncio.create_task(
-        handle_event(event, request.app.state.dispatcher, request.app.state.zalo)
-    )
-    _tasks.add(task)  # keep a reference until done
-    task.add_done_callback(_tasks.discard)
+    client: ZaloClient = request.app.state.zalo
+    found = resident_message(event)
+    if found is None:  # a photo, a sticker…: a polite "text only" once, nothing to keep
+        if await run_in_threadpool(first_time, "zalo", event_id(event)):
+            _background(_not_text(client, event))
+        return {"ok": True}
+    user_id, text = found
+    # Written down before the 200 (Zalo does not retry after it): a crash from here on is
+    # answered by the inbox loop. A retried event (same id) is stored once.
+    inbox: Inbox = request.app.state.inbox
+    message_id = await inbox.accept("zalo", user_id, text, event_id(event))
+    if message_id is not None:
+        _background(inbox.answer(message_id, "zalo", user_id, text, zalo_replier(client)))
     return {"ok": True}

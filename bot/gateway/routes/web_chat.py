@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from bot.channels.base import OutgoingMessage
-from bot.conversation.dispatcher import Dispatcher
+from bot.conversation.inbox import Inbox
 from bot.conversation.outbox import pending
 from bot.db import session_scope
-from bot.gateway.deps import get_dispatcher
+from bot.gateway.deps import get_inbox
 from bot.gateway.static_files import STATIC_DIR
 from bot.handoff.service import active_ticket
 
@@ -28,6 +28,11 @@ _WARD = re.compile(r"^[a-z0-9-]{1,80}$")
 
 class IncomingMessage(BaseModel):
     sender: str = Field(description="Stable id of the browser (letters, digits, - and _).")
+    id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The page's id for this message: a retried send is answered once.",
+    )
     text: str = Field(description="What the resident typed, or a button's payload.")
     ward: str | None = Field(
         default=None, description="Ward code from the page link (?phuong=...): whose team helps."
@@ -103,7 +108,7 @@ def _is_handed_off(sender: str) -> bool:
 async def post_message(
     message: IncomingMessage,
     request: Request,
-    dispatcher: Annotated[Dispatcher, Depends(get_dispatcher)],
+    inbox: Annotated[Inbox, Depends(get_inbox)],
 ) -> Reply:
     text = message.text.strip()
     if not text:
@@ -117,5 +122,15 @@ async def post_message(
     # --proxy-headers so this is the resident's address).
     address = request.client.host if request.client else None
     metadata = {"address": address, "ward_code": message.ward}
-    messages = await dispatcher.handle("web", message.sender, text, metadata)
+    platform_id = f"{message.sender}:{message.id}" if message.id else None
+    message_id = await inbox.accept("web", message.sender, text, platform_id, metadata)
+    messages: list[OutgoingMessage] = []
+    if message_id is not None:  # None: a retried send, already answered
+        messages = await inbox.answer(
+            message_id, "web", message.sender, text, _in_the_response, metadata
+        )
     return Reply(messages=messages, handoff=await run_in_threadpool(_is_handed_off, message.sender))
+
+
+async def _in_the_response(_user_id: str, _messages: list[OutgoingMessage]) -> None:
+    """The web chat's replies travel in the HTTP response itself."""
