@@ -1,4 +1,4 @@
-"""``assistant``: run the stack, migrate the database."""
+"""``assistant``: run the stack, migrate the database, purge old personal data."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("gateway", help="run the gateway alone")
     db = sub.add_parser("db", help="database migrations")
     db.add_argument("action", choices=["upgrade"], help="apply all migrations")
+    purge = sub.add_parser("purge", help="delete personal data older than RETENTION_DAYS")
+    purge.add_argument("--days", type=int, default=None, help="instead of RETENTION_DAYS")
     args = parser.parse_args(argv)
 
     settings = get_settings()
@@ -34,6 +36,17 @@ def main(argv: list[str] | None = None) -> int:
 
         upgrade()
         print(f"database up to date: {settings.sqlalchemy_url.split('@')[-1]}")
+        return 0
+    if args.command == "purge":
+        from bot.retention import purge_all
+
+        days = args.days if args.days is not None else settings.retention_days
+        if days < 1:
+            print("--days phải từ 1 trở lên.", file=sys.stderr)
+            return 2
+        for table, count in purge_all(settings, days).items():
+            print(f"{table}: {count}")
+        print(f"đã xóa dữ liệu cũ hơn {days} ngày")
         return 0
     return 2
 

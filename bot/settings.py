@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=256 * 1024, ge=1024)
     # How often the gateway answers residents' messages left open by a crash or an outage.
     inbox_interval_seconds: float = Field(default=5.0, gt=0)
+    # Personal data (messages, tickets' texts, look-ups, Rasa's tracker) is kept this many
+    # days; the gateway purges older data once a day (`assistant purge` does it at once).
+    retention_days: int = Field(default=180, ge=1)
 
     # Rasa server (Python 3.10 venv). Its HTTP API is enabled with this token; when
     # unset, `make run` generates a random one for the session.

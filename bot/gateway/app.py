@@ -26,6 +26,7 @@ from bot.gateway.senders import channel_repliers, channel_senders
 from bot.gateway.static_files import STATIC_DIR
 from bot.handoff.desk import HandoffDesk, handoff_loop
 from bot.logs import configure_logging
+from bot.retention import retention_loop
 from bot.settings import Settings, get_settings, secret
 from bot.status.notify_loop import notify_loop
 
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             asyncio.create_task(
                 inbox_loop(inbox, channel_repliers(app.state), settings.inbox_interval_seconds)
             ),
+            asyncio.create_task(retention_loop(settings)),
         ]
         yield
         for loop in loops:
