@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +29,7 @@ from bot.db import session_scope
 from bot.db.base import utcnow
 from bot.handoff.models import CLOSED, ConsoleSession, TelegramPost, Ticket, TicketMessage
 from bot.knowledge.models import Feedback, UnansweredQuestion
+from bot.ratelimit import forget_before
 from bot.settings import Settings
 from bot.status.models import StatusLookup, Subscription
 
@@ -71,6 +73,7 @@ def purge(session: Session, cutoff: datetime) -> dict[str, int]:
     counts["handoff_tickets (anonymised)"] = int(getattr(result, "rowcount", 0) or 0)
     result = session.execute(delete(ConsoleSession).where(ConsoleSession.expires_at < utcnow()))
     counts["console_sessions (expired)"] = int(getattr(result, "rowcount", 0) or 0)
+    counts["rate_counters (ended)"] = forget_before(session, time.time() - DAY)
     return counts
 
 

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     # Largest request body the gateway reads (bytes); larger ones get 413 before parsing.
     # A chat message is at most 4,000 characters; console forms and webhooks are small.
     max_request_bytes: int = Field(default=256 * 1024, ge=1024)
+    # Web chat messages a sender, and an address, may send per minute (then HTTP 429 with a
+    # polite Vietnamese detail). Telegram and Zalo limit senders themselves.
+    web_messages_per_sender_per_minute: int = Field(default=20, ge=1)
+    web_messages_per_address_per_minute: int = Field(default=120, ge=1)
     # How often the gateway answers residents' messages left open by a crash or an outage.
     inbox_interval_seconds: float = Field(default=5.0, gt=0)
     # Personal data (messages, tickets' texts, look-ups, Rasa's tracker) is kept this many

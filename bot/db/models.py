@@ -17,6 +17,7 @@ from bot.handoff.models import (
     TicketMessage,
 )
 from bot.knowledge.models import Feedback, UnansweredQuestion
+from bot.ratelimit import RateCounter
 from bot.status.models import Application, StatusChange, StatusLookup, Subscription
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "InboxMessage",
     "Member",
     "OutboxMessage",
+    "RateCounter",
     "StatusChange",
     "StatusLookup",
     "Subscription",

@@ -42,6 +42,7 @@ def running_stack(var_dir: Path) -> Iterator[str]:
             # Every question comes from one address: the look-up limits would refuse them.
             "STATUS_LOOKUPS_PER_HOUR": "100000",
             "STATUS_LOOKUPS_PER_ADDRESS_PER_HOUR": "100000",
+            "WEB_MESSAGES_PER_ADDRESS_PER_MINUTE": "100000",
         },
         rasa_timeout_seconds=15.0,
     )

@@ -181,15 +181,19 @@ class HandoffDesk:
             for kind, text in request.get("transcript") or []
             if kind in (RESIDENT, ASSISTANT) and text
         ]
-        opened = await in_session(
-            _open,
-            channel,
-            user_id,
-            ward or self._default_ward or None,
-            str(request.get("reason") or "asked"),
-            str(request.get("question") or ""),
-            context,
-        )
+        try:
+            opened = await in_session(
+                _open,
+                channel,
+                user_id,
+                ward or self._default_ward or None,
+                str(request.get("reason") or "asked"),
+                str(request.get("question") or ""),
+                context,
+            )
+        except service.TooManyTickets as exc:
+            logger.warning("handoff refused for %s:%s: too many (%s)", channel, user_id, exc)
+            return [OutgoingMessage(text=notices.TOO_MANY_TICKETS)]
         if opened is None:
             return [OutgoingMessage(text=notices.NO_TEAM)]
         ticket, created = opened

@@ -88,6 +88,11 @@ def waiting_too_long(ticket_id: int, hours: str) -> str:
     )
 
 
+TOO_MANY_TICKETS = (
+    "Bạn vừa gửi nhiều yêu cầu gặp người hỗ trợ, tổ công nghệ số đang xem các yêu cầu trước. "
+    f"Bạn chờ một lúc rồi thử lại nhé; nếu cần gấp, bạn {HOTLINE}."
+)
+
 NO_TEAM = (
     "Phường chưa cấu hình tổ hỗ trợ trực tuyến, nên mình chưa chuyển được cho người. "
     f"Để được hỗ trợ trực tiếp, bạn {HOTLINE}. Trong lúc đó bạn vẫn có thể nhắn câu hỏi "

@@ -28,6 +28,7 @@ from bot.handoff.models import (
     Ticket,
     TicketMessage,
 )
+from bot.ratelimit import within
 
 ROLES = ("member", "admin")
 REASONS = ("asked", "kb_unsure", "feedback")
@@ -210,6 +211,14 @@ def active_ticket(session: Session, channel: str, user_id: str) -> Ticket | None
     )
 
 
+TICKETS_PER_RESIDENT_PER_HOUR = 3
+TICKETS_PER_TEAM_PER_HOUR = 60
+
+
+class TooManyTickets(HandoffError):
+    """More new tickets than a resident or a team takes in an hour."""
+
+
 def open_ticket(
     session: Session,
     channel: str,
@@ -224,6 +233,12 @@ def open_ticket(
     existing = active_ticket(session, channel, user_id)
     if existing is not None:
         return existing, False
+    # A loop of "/request_human" from fresh ids must not flood a ward's Telegram group
+    # with text an attacker wrote, posted by the official bot.
+    if not within(session, f"ticket:{channel}:{user_id}", TICKETS_PER_RESIDENT_PER_HOUR, 3600):
+        raise TooManyTickets("resident")
+    if not within(session, f"ticket-team:{team.id}", TICKETS_PER_TEAM_PER_HOUR, 3600):
+        raise TooManyTickets("team")
     ticket = Ticket(
         team_id=team.id,
         ward=team.ward,

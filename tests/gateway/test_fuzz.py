@@ -133,6 +133,9 @@ def gateway(migrated_db: None, tmp_path_factory: pytest.TempPathFactory) -> Iter
             telegram_api_base=telegram_url,
             telegram_webhook_base_url="https://tro-ly.example.vn",
             telegram_webhook_secret=HOOK_SECRET,
+            # every fuzzed body comes from one address: let them all reach the dispatcher
+            web_messages_per_sender_per_minute=10**6,
+            web_messages_per_address_per_minute=10**6,
         )
         with (
             serve(create_app(config), lifespan=True) as url,

@@ -149,3 +149,13 @@ async def test_pending_messages_are_delivered_once_the_page_acknowledges_them(
         "/api/messages/pending", params={"sender": sender, "after": first["last"]}
     )
     assert done.json()["messages"] == [] and done.json()["last"] == first["last"]
+
+
+async def test_a_sender_sending_too_fast_is_asked_to_wait(client: httpx.AsyncClient) -> None:
+    sender = f"fast-{free_port()}"
+    codes = []
+    for i in range(21):
+        response = await client.post("/api/messages", json={"sender": sender, "text": f"câu {i}"})
+        codes.append(response.status_code)
+    assert codes[:20] == [200] * 20 and codes[20] == 429
+    assert "nhanh quá" in response.json()["detail"]

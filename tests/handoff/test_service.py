@@ -179,3 +179,18 @@ def test_deactivating_a_telegram_only_member_releases_their_tickets(team: TeamFi
         assert service.deactivate_member(session, f"#{team.lan}")[0].id == team.lan
     with session_scope() as session, pytest.raises(service.HandoffError, match="Không tìm thấy"):
         service.deactivate_member(session, "@nobody")
+
+
+def test_a_resident_opens_at_most_three_tickets_an_hour(team: TeamFixture) -> None:
+    user = f"flood-{next(_users)}"
+    for _ in range(3):
+        with session_scope() as session:
+            t = service.team_by_ward(session, team.ward)
+            ticket, created = service.open_ticket(
+                session, "web", user, team=t, reason="asked", question="gặp người"
+            )
+            assert created
+            service.close(session, ticket.id, None, "resident_cancelled")
+    with session_scope() as session, pytest.raises(service.TooManyTickets):
+        t = service.team_by_ward(session, team.ward)
+        service.open_ticket(session, "web", user, team=t, reason="asked", question="gặp người")

@@ -18,6 +18,8 @@ from bot.db import session_scope
 from bot.gateway.deps import get_inbox
 from bot.gateway.static_files import STATIC_DIR
 from bot.handoff.service import active_ticket
+from bot.ratelimit import within
+from bot.settings import Settings
 
 router = APIRouter(tags=["web chat"])
 
@@ -121,6 +123,9 @@ async def post_message(
     # The address limits status look-ups (behind a reverse proxy: run uvicorn with
     # --proxy-headers so this is the resident's address).
     address = request.client.host if request.client else None
+    settings: Settings = request.app.state.settings
+    if not await run_in_threadpool(_within_limits, settings, message.sender, address):
+        raise HTTPException(429, TOO_FAST)
     metadata = {"address": address, "ward_code": message.ward}
     platform_id = f"{message.sender}:{message.id}" if message.id else None
     message_id = await inbox.accept("web", message.sender, text, platform_id, metadata)
@@ -130,6 +135,20 @@ async def post_message(
             message_id, "web", message.sender, text, _in_the_response, metadata
         )
     return Reply(messages=messages, handoff=await run_in_threadpool(_is_handed_off, message.sender))
+
+
+TOO_FAST = "Bạn gửi tin nhanh quá. Bạn chờ khoảng một phút rồi gửi tiếp giúp mình nhé."
+
+
+def _within_limits(settings: Settings, sender: str, address: str | None) -> bool:
+    with session_scope() as session:
+        per_sender = within(
+            session, f"web:{sender}", settings.web_messages_per_sender_per_minute, 60
+        )
+        per_address = address is None or within(
+            session, f"web-address:{address}", settings.web_messages_per_address_per_minute, 60
+        )
+        return per_sender and per_address
 
 
 async def _in_the_response(_user_id: str, _messages: list[OutgoingMessage]) -> None:
