@@ -16,7 +16,7 @@ from bot.conversation.outbox import OutboxMessage, PermanentFailure
 from bot.db import session_scope
 from bot.db.base import utcnow
 
-CHANNEL = "telegram"
+CHANNEL = "test-push"  # no gateway of the other tests pushes this channel
 
 
 def queue(*users: str) -> list[int]:
