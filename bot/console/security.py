@@ -5,8 +5,10 @@
   leaked database or backup cannot be replayed as a cookie. Logging out deletes the row.
 - CSRF: each session has its own token, sent back in a hidden field of every form.
 - Throttling: failed sign-ins are audit events; five for one username from one address
-  within 15 minutes block further tries from there for the rest of the window. Counting
-  in the database keeps the limit across restarts and gateway workers.
+  within 15 minutes block further tries from there for the rest of the window. Every
+  attempt also counts, atomically, against 30 per address and 300 overall per window, and
+  a throttled attempt never reaches argon2. Counting in the database keeps the limits
+  across restarts and gateway workers.
 """
 
 from __future__ import annotations
@@ -30,10 +32,13 @@ from bot.handoff import service
 from bot.handoff.metrics import as_utc
 from bot.handoff.models import ConsoleSession, Member
 from bot.privacy import mask_pii
+from bot.ratelimit import within
 
 MIN_PASSWORD_LENGTH = 10
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # per username and address
 FAILURE_WINDOW = timedelta(minutes=15)
+ATTEMPTS_PER_ADDRESS = 30  # any usernames
+ATTEMPTS_OVERALL = 300  # a whole ward's team signs in far less often
 # Audit actions of sign-ins.
 LOGIN_OK = "console_login"
 LOGIN_FAILED = "console_login_failed"
@@ -191,7 +196,13 @@ def authenticate(
     """Check a sign-in and audit it. A blocked username+address is refused before the
     password is even checked, so guessing on gains nothing."""
     username = username.strip()[:80]
-    if failures(session, username, address) >= MAX_FAILURES:
+    # Every attempt is counted (atomically) per address and overall before any password
+    # is hashed: guessing with random usernames, or from many places at once, stops there
+    # instead of keeping argon2 busy for everyone.
+    window = int(FAILURE_WINDOW.total_seconds())
+    per_address = within(session, f"login-address:{address}", ATTEMPTS_PER_ADDRESS, window)
+    overall = within(session, "login-all", ATTEMPTS_OVERALL, window)
+    if not (per_address and overall) or failures(session, username, address) >= MAX_FAILURES:
         record(session, _actor(username), LOGIN_BLOCKED, _origin(address))
         return LoginOutcome("blocked")
     member = service.member_by_username(session, username) if username else None

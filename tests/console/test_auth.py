@@ -298,3 +298,23 @@ def _fresh_login_token(console: Console) -> str:
         return token
     finally:
         other.close()
+
+
+async def test_random_usernames_from_one_address_are_throttled_without_hashing(
+    asgi_app: FastAPI, team: TeamFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked: list[str] = []
+    real = security.verify_password
+
+    def counting(password_hash: str | None, password: str) -> bool:
+        checked.append(password)
+        return real(password_hash, password)
+
+    monkeypatch.setattr(security, "verify_password", counting)
+    codes = [
+        (await _sign_in(asgi_app, f"ai-{i}", "doan-mo", "10.66.66.66")).status_code
+        for i in range(security.ATTEMPTS_PER_ADDRESS + 3)
+    ]
+    assert codes[: security.ATTEMPTS_PER_ADDRESS] == [401] * security.ATTEMPTS_PER_ADDRESS
+    assert codes[security.ATTEMPTS_PER_ADDRESS :] == [429] * 3
+    assert len(checked) == security.ATTEMPTS_PER_ADDRESS  # throttled tries hash nothing
