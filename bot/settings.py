@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # Largest request body the gateway reads (bytes); larger ones get 413 before parsing.
     # A chat message is at most 4,000 characters; console forms and webhooks are small.
     max_request_bytes: int = Field(default=256 * 1024, ge=1024)
+    # Key of the hash that stands for a web client's address in Rasa's tracker (set it when
+    # several gateways run; empty: a random key per gateway process).
+    address_hash_key: SecretStr | None = None
     # Web chat messages a sender, and an address, may send per minute (then HTTP 429 with a
     # polite Vietnamese detail). Telegram and Zalo limit senders themselves.
     web_messages_per_sender_per_minute: int = Field(default=20, ge=1)

@@ -7,7 +7,10 @@ handoff relay plugs in here: a handed-off resident's messages go to a person, no
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +21,7 @@ from bot.conversation.models import UndeliveredMessage
 from bot.conversation.rasa_client import RasaClient, RasaUnavailable
 from bot.db import session_scope
 from bot.handoff.notices import HOTLINE
+from bot.privacy import mask_pii
 
 if TYPE_CHECKING:
     from bot.handoff.desk import HandoffDesk
@@ -49,10 +53,29 @@ class Handled:
 
 
 class Dispatcher:
-    def __init__(self, rasa: RasaClient, ward: str, desk: HandoffDesk | None = None) -> None:
+    def __init__(
+        self,
+        rasa: RasaClient,
+        ward: str,
+        desk: HandoffDesk | None = None,
+        address_key: bytes | None = None,
+    ) -> None:
         self._rasa = rasa
         self._ward = ward
         self._desk = desk
+        # Keys the residents' addresses Rasa sees (see ``for_rasa``); random per process
+        # unless the settings fix one (several gateways must share it).
+        self._address_key = address_key or secrets.token_bytes(32)
+
+    def for_rasa(self, text: str, meta: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """What Rasa's tracker store keeps: the text with ID and phone numbers masked
+        (application codes stay: the look-up needs them), and the web client's address as
+        a keyed hash (the look-up limits only compare addresses)."""
+        address = meta.get("address")
+        if address:
+            digest = hmac.new(self._address_key, str(address).encode(), hashlib.sha256)
+            meta = {**meta, "address": digest.hexdigest()[:32]}
+        return mask_pii(text), meta
 
     async def handle(
         self, channel: str, user_id: str, text: str, metadata: dict[str, Any] | None = None
@@ -69,7 +92,7 @@ class Dispatcher:
             if routed is not None:
                 return Handled(routed)
         try:
-            replies = await self._rasa.send(sender, text, meta)
+            replies = await self._rasa.send(sender, *self.for_rasa(text, meta))
         except RasaUnavailable as exc:
             return await self._apologise(channel, sender, text, f"rasa unavailable: {exc}")
         if not replies:

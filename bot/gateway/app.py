@@ -47,7 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expected_wait_minutes=settings.handoff_expected_wait_minutes,
             default_ward=settings.handoff_default_ward,
         )
-        app.state.inbox = inbox = Inbox(Dispatcher(app.state.rasa, settings.ward_name, desk))
+        key = secret(settings.address_hash_key).encode() or None
+        dispatcher = Dispatcher(app.state.rasa, settings.ward_name, desk, key)
+        app.state.inbox = inbox = Inbox(dispatcher)
         if settings.zalo_enabled:
             app.state.zalo = zalo_client(settings)
         if settings.telegram_enabled:

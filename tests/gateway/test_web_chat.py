@@ -159,3 +159,18 @@ async def test_a_sender_sending_too_fast_is_asked_to_wait(client: httpx.AsyncCli
         codes.append(response.status_code)
     assert codes[:20] == [200] * 20 and codes[20] == 429
     assert "nhanh quá" in response.json()["detail"]
+
+
+async def test_rasa_keeps_no_id_number_phone_or_address(
+    client: httpx.AsyncClient, fake_rasa: tuple[FakeRasa, int]
+) -> None:
+    fake, _ = fake_rasa
+    text = "CCCD 079-093-001-234, sđt0912345678, hồ sơ G22.123-241015-0012 xong chưa"
+    response = await client.post("/api/messages", json={"sender": "privacy-1", "text": text})
+    assert response.status_code == 200
+    sent = fake.received[-1]
+    assert sent["message"] == (
+        "CCCD *********234, sđt*******678, hồ sơ G22.123-241015-0012 xong chưa"
+    )  # the application code stays: the look-up needs it
+    address = sent["metadata"]["address"]
+    assert address and "127.0.0.1" not in address and len(address) == 32
