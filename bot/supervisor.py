@@ -102,7 +102,7 @@ def stack_environment(settings: Settings, token: str) -> dict[str, str]:
 
 
 def services(settings: Settings, token: str) -> list[Service]:
-    rasa = settings.rasa_venv / "bin" / "rasa"
+    rasa_python = settings.rasa_venv / "bin" / "python"
     return [
         Service(
             "actions",
@@ -120,11 +120,12 @@ def services(settings: Settings, token: str) -> list[Service]:
         Service(
             "rasa",
             [
-                str(rasa),
+                # The token reaches Rasa through RASA_TOKEN (stack_environment), not argv.
+                str(rasa_python),
+                "-m",
+                "bot.rasa_entry",
                 "run",
                 "--enable-api",
-                "--auth-token",
-                token,
                 "--interface",
                 settings.rasa_host,
                 "--port",

@@ -8,9 +8,11 @@ from __future__ import annotations
 import functools
 import os
 import signal
+import subprocess
 import threading
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,6 +23,7 @@ from bot.conversation.dispatcher import APOLOGY
 from bot.conversation.models import UndeliveredMessage
 from bot.db import session_scope
 from bot.knowledge.models import Feedback
+from bot.settings import ROOT
 from bot.supervisor import RestartPolicy, Stack
 
 pytestmark = pytest.mark.stack
@@ -37,6 +40,27 @@ def say(gateway: httpx.Client, text: str, sender: str | None = None) -> list[dic
 
 def texts(messages: list[dict[str, Any]]) -> list[str]:
     return [m["text"] for m in messages]
+
+
+def test_rasa_s_token_is_not_on_its_command_line(stack: Stack) -> None:
+    rasa = stack.get("rasa").process
+    assert rasa is not None
+    command_line = Path(f"/proc/{rasa.pid}/cmdline").read_bytes().decode()
+    assert stack.token not in command_line  # every local user can read /proc
+    assert httpx.get(f"{stack.settings.rasa_url}/status").status_code == 401
+
+
+def test_rasa_refuses_to_serve_its_api_without_a_token() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "RASA_TOKEN"} | {"PYTHONPATH": str(ROOT)}
+    python = ROOT / ".venv-rasa" / "bin" / "python"
+    done = subprocess.run(
+        [str(python), "-m", "bot.rasa_entry", "run", "--enable-api"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0 and "RASA_TOKEN is not set" in done.stderr
 
 
 def test_health_is_ok(gateway: httpx.Client) -> None:
