@@ -1,2 +1,3 @@
-"""Channels residents use (web chat, Telegram, Zalo): each turns its platform's updates
-into ``Dispatcher.handle`` calls and renders ``OutgoingMessage`` for its platform."""
+"""Channels residents use (web chat, Telegram, Zalo): each writes its platform's messages
+to the inbox (``bot.conversation.inbox``) before acknowledging them, and renders
+``OutgoingMessage`` for its platform."""

@@ -1,8 +1,8 @@
-"""The one entry point for a resident's message, whatever the channel.
+"""What answers a resident's message, whatever the channel (the inbox calls it).
 
-Channels call ``Dispatcher.handle``; it forwards to Rasa and turns failures into a polite
-apology while keeping the message (``UndeliveredMessage``) so nothing is lost. The human
-handoff relay plugs in here: a handed-off resident's messages go to a person, not Rasa.
+A handed-off resident's messages go to a person (the handoff desk), not Rasa. Otherwise the
+message goes to Rasa, masked (``for_rasa``), and a failure becomes a polite apology, the
+message kept (``UndeliveredMessage``) and marked unanswered so the inbox answers it later.
 """
 
 from __future__ import annotations
