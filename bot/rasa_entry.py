@@ -3,7 +3,8 @@ on the command line, where every local user can read it (/proc/<pid>/cmdline).
 
 Run with Rasa's venv: ``.venv-rasa/bin/python -m bot.rasa_entry run --enable-api …``.
 With the API enabled and no token, it refuses to start: Rasa would serve its API open.
-Stdlib only until Rasa itself is imported.
+It also installs ``bot.nlu.rasa_speedups`` (a cached response validator). Stdlib only until
+Rasa itself is imported.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ def main() -> None:
     # Changing sys.argv inside the process does not change what /proc shows.
     sys.argv = ["rasa", *arguments, *(["--auth-token", token] if token else [])]
     from rasa.__main__ import main as rasa_main
+
+    from bot.nlu.rasa_speedups import install
+
+    install()
 
     rasa_main()
 

@@ -83,3 +83,38 @@ print("ok")
 def test_the_arbiter_component_rewrites_intents_inside_rasa() -> None:
     done = run_rasa("-c", ARBITER_CHECK, timeout=300)
     assert done.returncode == 0 and "ok" in done.stdout, done.stdout[-2000:] + done.stderr[-3000:]
+
+
+SPEEDUP_CHECK = """
+import inspect
+import jsonschema
+from rasa.core.actions.action import RemoteAction
+from bot.nlu import rasa_speedups
+
+# Rasa's own method still looks the way the replacement assumes (else: revisit the patch).
+original = inspect.getsource(RemoteAction._validate_action_result)
+assert rasa_speedups.ORIGINAL_SOURCE_LINE in original, original
+calls = []
+real = jsonschema.validators.validator_for
+rasa_speedups.install()
+assert getattr(RemoteAction._validate_action_result, "_cached_validator", False)
+action = RemoteAction.__new__(RemoteAction)
+good = {"events": [], "responses": [{"text": "xin chào"}]}
+checked = []
+jsonschema.Draft4Validator.check_schema = classmethod(lambda cls, s: checked.append(s))
+jsonschema.Draft7Validator.check_schema = classmethod(lambda cls, s: checked.append(s))
+for _ in range(3):
+    assert action._validate_action_result(good) is True
+assert checked == []  # the schema is not re-checked per response
+try:
+    action._validate_action_result({"events": "not a list"})
+    raise SystemExit("an invalid response was accepted")
+except jsonschema.ValidationError as e:
+    assert "Failed to validate Action server response" in e.message
+print("ok")
+"""
+
+
+def test_the_action_response_validator_is_built_once() -> None:
+    done = run_rasa("-c", SPEEDUP_CHECK, timeout=300)
+    assert done.returncode == 0 and "ok" in done.stdout, done.stdout[-2000:] + done.stderr[-3000:]
