@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -60,6 +61,7 @@ FEATURES = (
 # question_coverage is a rule, not a weight (``confident``): leaving each question out
 # of the index, as calibration must, hides what it measures.
 CALIBRATED = tuple(f for f in FEATURES if f not in {"dense_gap", "fused_gap", "question_coverage"})
+QUERY_CACHE = 4096  # query embeddings kept (384 floats each: about 6 MB)
 SHORT_QUERY = 8  # syllables: a short message wholly inside one listed question is answered
 
 
@@ -240,6 +242,9 @@ class Searcher:
         self.bm25_units = Bm25Matrix(unit_tokens)
         self.restorer = DiacriticRestorer(u["text"] for u in self.units)
         self.calibration: dict[str, Any] = meta.get("calibration") or {}
+        # Query embeddings by normalised text: button payloads and the questions many
+        # residents ask ("quên mật khẩu vneid") are embedded once (about 15 ms each).
+        self._embed = functools.lru_cache(maxsize=QUERY_CACHE)(self._embed_uncached)
 
     # -- signals -------------------------------------------------------------------------
     def dense_query_text(self, query: str) -> str:
@@ -249,7 +254,12 @@ class Searcher:
         return " ".join(text.split()[-DENSE_MAX_SYLLABLES:])
 
     def embed_query(self, query: str) -> Vectors:
-        return self.embedder.queries([self.dense_query_text(query)])
+        return self._embed(self.dense_query_text(query))
+
+    def _embed_uncached(self, dense_text: str) -> Vectors:
+        vector = self.embedder.queries([dense_text])
+        vector.setflags(write=False)  # shared by every caller of the cache
+        return vector
 
     def _dense_scores(self, vector: Vectors, exclude: set[int]) -> tuple[np.ndarray, np.ndarray]:
         """Per article: the best unit's cosine, and the best title/question's cosine
@@ -342,7 +352,7 @@ class Searcher:
             dense = dense_question = np.zeros(len(self.article_ids))
         else:
             vector = (
-                query_vector if query_vector is not None else self.embedder.queries([dense_text])
+                query_vector if query_vector is not None else self._embed(dense_text)
             )
             dense, dense_question = self._dense_scores(vector, exclude)
         bm25 = self._bm25_scores(tokens, exclude) if mode != "dense" else np.zeros(len(dense))

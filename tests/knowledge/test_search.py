@@ -98,3 +98,13 @@ def test_an_area_named_in_passing_is_not_the_article_s_topic(searcher: Searcher)
     # one is not its topic (neither its title nor its tags name it).
     assert not searcher.on_topic("tax-code-personal-id", "đăng ký hộ kinh doanh ở đâu")
     assert searcher.on_topic("tax-code-personal-id", "mã số thuế cá nhân tra ở đâu")
+
+
+def test_a_repeated_question_is_embedded_once(searcher: Searcher) -> None:
+    question = "quen mat khau vneid thi lam the nao " + "x" * 3  # not asked by another test
+    before = searcher._embed.cache_info().misses
+    first = searcher.search(question)
+    second = searcher.search(question)
+    assert searcher._embed.cache_info().misses == before + 1
+    assert first.top is not None and second.top is not None
+    assert first.top.article_id == second.top.article_id
