@@ -119,9 +119,10 @@ def store(
         return None
 
 
-def claim_due(session: Session, limit: int = 50) -> list[InboxMessage]:
+def claim_due(session: Session, limit: int = 10) -> list[InboxMessage]:
     """Messages whose lease ran out (or that wait for a retry), one per resident, oldest
-    first, each now held by the caller."""
+    first, each now held by the caller. Few at a time: they are answered one after the
+    other, and each lease must outlast the answers before it."""
     now = utcnow()
     ids = session.scalars(
         select(InboxMessage.id)
