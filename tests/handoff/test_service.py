@@ -82,7 +82,9 @@ def test_claim_reply_release_close(team: TeamFixture) -> None:
         kinds = [m.kind for m in service.transcript(session, ticket_id)]
         assert kinds == ["resident", "assistant", "member", "note"]
         actions = session.scalars(
-            select(AuditEvent.action).where(AuditEvent.subject == f"ticket:{ticket_id}")
+            select(AuditEvent.action)
+            .where(AuditEvent.subject == f"ticket:{ticket_id}")
+            .order_by(AuditEvent.id)  # PostgreSQL returns rows in no set order otherwise
         ).all()
         assert actions == [
             "ticket_opened",
