@@ -19,7 +19,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -43,6 +43,7 @@ from bot.channels.base import OutgoingMessage
 from bot.conversation.dispatcher import Dispatcher
 from bot.db import session_scope
 from bot.db.base import Base, utcnow
+from bot.text.dates import VIETNAM
 
 logger = logging.getLogger(__name__)
 # How a channel sends replies to one resident (user id, replies).
@@ -179,9 +180,13 @@ def _claim_due() -> list[InboxMessage]:
 
 
 def replay_note(text: str, received_at: datetime) -> OutgoingMessage:
-    """What a reply that comes late says first: which message it answers."""
+    """What a reply that comes late says first: which message it answers (Vietnam time;
+    SQLite hands back naive UTC datetimes)."""
+    if received_at.tzinfo is None:
+        received_at = received_at.replace(tzinfo=UTC)
+    local = received_at.astimezone(VIETNAM)
     quoted = text if len(text) <= 80 else text[:79] + "…"
-    return OutgoingMessage(text=f'Trả lời tin nhắn của bạn lúc {received_at:%H:%M}: "{quoted}"')
+    return OutgoingMessage(text=f'Trả lời tin nhắn của bạn lúc {local:%H:%M}: "{quoted}"')
 
 
 class Inbox:

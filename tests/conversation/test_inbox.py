@@ -106,3 +106,12 @@ async def test_an_apology_is_followed_by_the_answer_when_the_assistant_is_back(
     await inbox.recover_once({"web": phone})
     assert phone.got[-1] == "trả lời: lệ phí hộ chiếu"
     assert row(message_id).outcome == "replayed"
+
+
+def test_a_late_answer_names_the_time_in_vietnam() -> None:
+    from datetime import datetime
+
+    from bot.conversation.inbox import replay_note
+
+    note = replay_note("lệ phí hộ chiếu", datetime(2026, 12, 6, 3, 5))  # naive UTC (SQLite)
+    assert note.text == 'Trả lời tin nhắn của bạn lúc 10:05: "lệ phí hộ chiếu"'
