@@ -4,6 +4,7 @@ read "under the limit" before any of them counts (the race a read-then-write has
 
 from __future__ import annotations
 
+import ipaddress
 import time
 
 from sqlalchemy import Integer, String, delete
@@ -41,6 +42,18 @@ def hit(session: Session, key: str, window_seconds: int, now: float | None = Non
 def within(session: Session, key: str, limit: int, window_seconds: int) -> bool:
     """Count a hit; True while ``limit`` hits or fewer were counted in this window."""
     return hit(session, key, window_seconds) <= limit
+
+
+def is_loopback(address: str | None) -> bool:
+    """127.0.0.1 and ::1 (or no address): a reverse proxy on the same host that does not
+    pass the client's address (uvicorn without --proxy-headers), or a local test. Limits
+    per address do not apply to it: every resident would share one budget."""
+    if not address:
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:  # not an IP address (test clients): treat as one client
+        return False
 
 
 def forget_before(session: Session, before: float) -> int:

@@ -42,3 +42,10 @@ def test_windows_are_separate(migrated_db: None) -> None:
         assert hit(session, key, 60, now=120.0) == 1
         assert hit(session, key, 60, now=150.0) == 2
         assert hit(session, key, 60, now=180.0) == 1  # a new minute
+
+
+def test_loopback_is_not_limited_per_address() -> None:
+    from bot.ratelimit import is_loopback
+
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback(None)
+    assert not is_loopback("10.1.2.3") and not is_loopback("203.0.113.9")

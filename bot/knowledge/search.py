@@ -351,9 +351,7 @@ class Searcher:
         if mode == "bm25":
             dense = dense_question = np.zeros(len(self.article_ids))
         else:
-            vector = (
-                query_vector if query_vector is not None else self._embed(dense_text)
-            )
+            vector = query_vector if query_vector is not None else self._embed(dense_text)
             dense, dense_question = self._dense_scores(vector, exclude)
         bm25 = self._bm25_scores(tokens, exclude) if mode != "dense" else np.zeros(len(dense))
         bm25_rank, dense_rank = _ranks(bm25), _ranks(dense)

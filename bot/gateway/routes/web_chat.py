@@ -18,7 +18,7 @@ from bot.db import session_scope
 from bot.gateway.deps import get_inbox
 from bot.gateway.static_files import STATIC_DIR
 from bot.handoff.service import active_ticket
-from bot.ratelimit import within
+from bot.ratelimit import is_loopback, within
 from bot.settings import Settings
 
 router = APIRouter(tags=["web chat"])
@@ -145,7 +145,7 @@ def _within_limits(settings: Settings, sender: str, address: str | None) -> bool
         per_sender = within(
             session, f"web:{sender}", settings.web_messages_per_sender_per_minute, 60
         )
-        per_address = address is None or within(
+        per_address = is_loopback(address) or within(
             session, f"web-address:{address}", settings.web_messages_per_address_per_minute, 60
         )
         return per_sender and per_address
