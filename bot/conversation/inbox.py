@@ -148,11 +148,13 @@ def claim_due(session: Session, limit: int = 10) -> list[InboxMessage]:
 
 
 def _finish(message_id: int, outcome: str) -> None:
+    """Done: the text and metadata are no longer needed and are not kept (the platform id
+    stays, so a late retry of the same message is still recognised)."""
     with session_scope() as session:
         session.execute(
             update(InboxMessage)
             .where(InboxMessage.id == message_id)
-            .values(done_at=utcnow(), claimed_until=None, outcome=outcome)
+            .values(done_at=utcnow(), claimed_until=None, outcome=outcome, text="", meta="{}")
         )
 
 

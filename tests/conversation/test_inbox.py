@@ -65,6 +65,8 @@ async def test_a_message_is_stored_once_and_done_after_its_reply(migrated_db: No
     await inbox.answer(message_id, "zalo", user, "quên mật khẩu", phone)
     assert phone.got == ["trả lời: quên mật khẩu"]
     assert row(message_id).done_at is not None and row(message_id).outcome == "answered"
+    assert row(message_id).text == ""  # not kept once answered
+    assert await inbox.accept("zalo", user, "quên mật khẩu", platform_id=f"m-{user}") is None
 
 
 async def test_a_message_a_crash_left_open_is_answered_later(migrated_db: None) -> None:
