@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from bot.db.base import Base
+from bot.db.base import Base, affected
 
 
 class RateCounter(Base):
@@ -59,4 +59,4 @@ def is_loopback(address: str | None) -> bool:
 def forget_before(session: Session, before: float) -> int:
     """Drop windows that ended (the retention job calls this)."""
     result = session.execute(delete(RateCounter).where(RateCounter.window < int(before)))
-    return int(getattr(result, "rowcount", 0) or 0)
+    return affected(result)

@@ -26,7 +26,7 @@ from bot.conversation.inbox import InboxMessage
 from bot.conversation.models import UndeliveredMessage
 from bot.conversation.outbox import OutboxMessage
 from bot.db import session_scope
-from bot.db.base import utcnow
+from bot.db.base import affected, utcnow
 from bot.handoff.models import CLOSED, ConsoleSession, TelegramPost, Ticket, TicketMessage
 from bot.knowledge.models import Feedback, UnansweredQuestion
 from bot.ratelimit import forget_before
@@ -59,10 +59,10 @@ def purge(session: Session, cutoff: datetime) -> dict[str, int]:
     counts: dict[str, int] = {}
     for name, model, column in _DATED:
         result = session.execute(delete(model).where(column < cutoff))
-        counts[name] = int(getattr(result, "rowcount", 0) or 0)
+        counts[name] = affected(result)
     old = select(Ticket.id).where(Ticket.status == CLOSED, Ticket.closed_at < cutoff)
     result = session.execute(delete(TicketMessage).where(TicketMessage.ticket_id.in_(old)))
-    counts["handoff_messages"] = int(getattr(result, "rowcount", 0) or 0)
+    counts["handoff_messages"] = affected(result)
     session.execute(delete(TelegramPost).where(TelegramPost.ticket_id.in_(old)))
     result = session.execute(
         update(Ticket)
@@ -70,9 +70,9 @@ def purge(session: Session, cutoff: datetime) -> dict[str, int]:
         .values(question="", user_id="da-xoa")
         .execution_options(synchronize_session=False)
     )
-    counts["handoff_tickets (anonymised)"] = int(getattr(result, "rowcount", 0) or 0)
+    counts["handoff_tickets (anonymised)"] = affected(result)
     result = session.execute(delete(ConsoleSession).where(ConsoleSession.expires_at < utcnow()))
-    counts["console_sessions (expired)"] = int(getattr(result, "rowcount", 0) or 0)
+    counts["console_sessions (expired)"] = affected(result)
     counts["rate_counters (ended)"] = forget_before(session, time.time() - DAY)
     return counts
 
@@ -89,7 +89,7 @@ def purge_tracker(tracker_url: str, cutoff: datetime) -> int:
                 text("DELETE FROM events WHERE timestamp < :cutoff"),
                 {"cutoff": cutoff.timestamp()},
             )
-            return int(result.rowcount or 0)
+            return affected(result)
     finally:
         engine.dispose()
 

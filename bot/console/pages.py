@@ -16,8 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
-from bot.db.base import utcnow
-from bot.handoff.metrics import as_utc
+from bot.db.base import as_utc, utcnow
 from bot.text.dates import VIETNAM
 
 HERE = Path(__file__).parent

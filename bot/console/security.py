@@ -27,9 +27,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.audit import AuditEvent, record
-from bot.db.base import utcnow
+from bot.db.base import as_utc, utcnow
 from bot.handoff import service
-from bot.handoff.metrics import as_utc
 from bot.handoff.models import ConsoleSession, Member
 from bot.privacy import mask_pii
 from bot.ratelimit import is_loopback, within

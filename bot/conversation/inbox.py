@@ -19,7 +19,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -30,19 +30,19 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
-    exists,
     or_,
     select,
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 from starlette.concurrency import run_in_threadpool
 
 from bot.channels.base import OutgoingMessage
 from bot.conversation.dispatcher import Dispatcher
 from bot.db import session_scope
-from bot.db.base import Base, utcnow
+from bot.db.base import Base, as_utc, utcnow
+from bot.db.leases import backoff, first_of_resident, take_lease
 from bot.text.dates import VIETNAM
 
 logger = logging.getLogger(__name__)
@@ -88,14 +88,8 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def _first_of_resident() -> ColumnElement[bool]:
-    earlier = aliased(InboxMessage)
-    return ~exists().where(
-        earlier.channel == InboxMessage.channel,
-        earlier.user_id == InboxMessage.user_id,
-        earlier.id < InboxMessage.id,
-        earlier.done_at.is_(None),
-    )
+# No earlier open message for the same resident: their order is kept.
+_first_of_resident = first_of_resident(InboxMessage, lambda rows: rows.done_at.is_(None))
 
 
 def store(
@@ -127,20 +121,11 @@ def claim_due(session: Session, limit: int = 10) -> list[InboxMessage]:
     now = utcnow()
     ids = session.scalars(
         select(InboxMessage.id)
-        .where(_claimable(now), _first_of_resident())
+        .where(_claimable(now), _first_of_resident)
         .order_by(InboxMessage.id)
         .limit(limit)
     ).all()
-    taken = []
-    for message_id in ids:
-        result = session.execute(
-            update(InboxMessage)
-            .where(InboxMessage.id == message_id, _claimable(now))
-            .values(claimed_until=now + LEASE)
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(result, "rowcount", 0) == 1:
-            taken.append(message_id)
+    taken = [i for i in ids if take_lease(session, InboxMessage, i, _claimable(now), now + LEASE)]
     rows = session.scalars(select(InboxMessage).where(InboxMessage.id.in_(taken))).all()
     for row in rows:
         session.expunge(row)
@@ -167,13 +152,10 @@ def _retry_later(message_id: int) -> None:
         now = utcnow()
         message.attempts = (message.attempts or 0) + 1
         message.claimed_until = None
-        received = message.received_at
-        if received.tzinfo is None:  # SQLite hands naive datetimes back
-            received = received.replace(tzinfo=now.tzinfo)
-        if now - received > GIVE_UP:
+        if now - as_utc(message.received_at) > GIVE_UP:
             message.done_at, message.outcome = now, "gave_up"
             return
-        message.next_attempt_at = now + min(LAST_RETRY, FIRST_RETRY * 2.0 ** (message.attempts - 1))
+        message.next_attempt_at = now + backoff(message.attempts, FIRST_RETRY, LAST_RETRY)
 
 
 def _claim_due() -> list[InboxMessage]:
@@ -184,9 +166,7 @@ def _claim_due() -> list[InboxMessage]:
 def replay_note(text: str, received_at: datetime) -> OutgoingMessage:
     """What a reply that comes late says first: which message it answers (Vietnam time;
     SQLite hands back naive UTC datetimes)."""
-    if received_at.tzinfo is None:
-        received_at = received_at.replace(tzinfo=UTC)
-    local = received_at.astimezone(VIETNAM)
+    local = as_utc(received_at).astimezone(VIETNAM)
     quoted = text if len(text) <= 80 else text[:79] + "…"
     return OutgoingMessage(text=f'Trả lời tin nhắn của bạn lúc {local:%H:%M}: "{quoted}"')
 

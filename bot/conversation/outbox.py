@@ -23,6 +23,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -31,16 +32,16 @@ from sqlalchemy import (
     String,
     Text,
     and_,
-    exists,
     or_,
     select,
     update,
 )
-from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 from starlette.concurrency import run_in_threadpool
 
 from bot.db import session_scope
 from bot.db.base import Base, utcnow
+from bot.db.leases import backoff, first_of_resident, take_lease
 
 logger = logging.getLogger(__name__)
 # channel -> async send(user_id, text); raises PermanentFailure when retrying is pointless
@@ -82,8 +83,8 @@ def enqueue(session: Session, channel: str, user_id: str, text: str) -> OutboxMe
     return message
 
 
-def _unsettled() -> ColumnElement[bool]:
-    return and_(OutboxMessage.delivered_at.is_(None), OutboxMessage.failed_at.is_(None))
+def _unsettled(rows: Any = OutboxMessage) -> ColumnElement[bool]:
+    return and_(rows.delivered_at.is_(None), rows.failed_at.is_(None))
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
@@ -95,27 +96,12 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def _first_of_resident() -> ColumnElement[bool]:
-    """No earlier unsettled message for the same resident (their order is kept)."""
-    earlier = aliased(OutboxMessage)
-    return ~exists().where(
-        earlier.channel == OutboxMessage.channel,
-        earlier.user_id == OutboxMessage.user_id,
-        earlier.id < OutboxMessage.id,
-        earlier.delivered_at.is_(None),
-        earlier.failed_at.is_(None),
-    )
-
-
 def _take_lease(session: Session, message_id: int, now: datetime) -> bool:
-    """Claim one message; True for exactly one of several workers trying at once."""
-    result = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, _claimable(now))
-        .values(claimed_until=now + LEASE)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0) == 1)
+    return take_lease(session, OutboxMessage, message_id, _claimable(now), now + LEASE)
+
+
+# No earlier unsettled message for the same resident: their order is kept.
+_first_of_resident = first_of_resident(OutboxMessage, _unsettled)
 
 
 def claim(session: Session, channel: str, limit: int = BATCH) -> list[tuple[int, str, str]]:
@@ -124,7 +110,7 @@ def claim(session: Session, channel: str, limit: int = BATCH) -> list[tuple[int,
     now = utcnow()
     rows = session.execute(
         select(OutboxMessage.id, OutboxMessage.user_id, OutboxMessage.text)
-        .where(OutboxMessage.channel == channel, _claimable(now), _first_of_resident())
+        .where(OutboxMessage.channel == channel, _claimable(now), _first_of_resident)
         .order_by(OutboxMessage.id)
         .limit(limit)
     ).all()
@@ -157,8 +143,7 @@ def settle(session: Session, message_id: int, outcome: Outcome) -> None:
         given_up = "" if outcome.permanent else f" (given up after {message.attempts} tries)"
         message.failure = (outcome.reason + given_up)[:1000]
         return
-    delay = min(LAST_RETRY, FIRST_RETRY * 2 ** (message.attempts - 1))
-    message.next_attempt_at = now + delay
+    message.next_attempt_at = now + backoff(message.attempts, FIRST_RETRY, LAST_RETRY)
     message.failure = outcome.reason[:1000]
 
 
@@ -234,17 +219,10 @@ def _store(channel: str, user_id: str, text: str, push: bool) -> tuple[int, bool
 
 
 def _take_lease_if_first(session: Session, message: OutboxMessage) -> bool:
-    earlier = session.scalar(
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.channel == message.channel,
-            OutboxMessage.user_id == message.user_id,
-            OutboxMessage.id < message.id,
-            _unsettled(),
-        )
-        .limit(1)
+    first = session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.id == message.id, _first_of_resident)
     )
-    return earlier is None and _take_lease(session, message.id, utcnow())
+    return first is not None and _take_lease(session, message.id, utcnow())
 
 
 async def deliver(senders: dict[str, Sender], channel: str, user_id: str, text: str) -> None:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from statistics import median
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.db.base import utcnow
+from bot.db.base import as_utc, utcnow
 from bot.handoff.models import CLAIMED, OPEN, Team, Ticket
 
 WINDOW_DAYS = 30
@@ -33,11 +33,6 @@ class WardFigures:
     median_to_close: timedelta | None
     claimed_in_window: int  # how many tickets each median is taken over
     closed_in_window: int
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands timezone-aware columns back naive; they were written in UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _median(spans: Iterable[timedelta]) -> timedelta | None:

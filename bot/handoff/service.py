@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.audit import record
-from bot.db.base import utcnow
+from bot.db.base import affected, utcnow
 from bot.handoff.hours import parse_hours
 from bot.handoff.models import (
     ACTIVE,
@@ -288,7 +288,7 @@ def claim(session: Session, ticket_id: int, member: Member) -> ClaimResult:
         .execution_options(synchronize_session=False)
     )
     session.refresh(ticket)
-    if getattr(won, "rowcount", 0) == 1:
+    if affected(won) == 1:
         if ticket.first_claimed_at is None:
             ticket.first_claimed_at = now
         record(session, _actor(member), "ticket_claimed", f"ticket:{ticket_id}")

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.conversation.outbox import OutboxMessage
+from bot.db.base import affected
 from bot.status.explain import status_message
 from bot.status.models import Application, StatusChange, Subscription
 from bot.status.providers import ApplicationStatus
@@ -54,7 +55,7 @@ def unsubscribe(session: Session, channel: str, user_id: str) -> int:
         )
         .values(active=False)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return affected(result)
 
 
 def collect(session: Session) -> int:
