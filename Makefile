@@ -19,13 +19,27 @@ setup:  ## install both venvs, migrate the database, train Rasa when its data ch
 run: setup  ## start the assistant: web chat on http://127.0.0.1:8080 (Ctrl-C stops)
 	@$(VENV)/assistant run
 
+# The production topology on this machine: 2 gateways (8080, 8081), 2 Rasa, 2 action
+# servers, on the PostgreSQL and Redis at 127.0.0.1 (override the three URLs to use others).
+SCALED_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/assistant
+SCALED_TRACKER_URL ?= postgresql://postgres@127.0.0.1:5432/assistant_rasa
+SCALED_LOCK_STORE_URL ?= redis://127.0.0.1:6379/1
+SCALED_ENV = DATABASE_URL=$(SCALED_DATABASE_URL) RASA_TRACKER_URL=$(SCALED_TRACKER_URL) \
+	RASA_LOCK_STORE_URL=$(SCALED_LOCK_STORE_URL)
+
+.PHONY: run-scaled
+run-scaled: setup  ## the production topology locally: 2 of each process, PostgreSQL + Redis
+	$(SCALED_ENV) $(VENV)/assistant db create
+	$(SCALED_ENV) $(VENV)/assistant db upgrade
+	$(SCALED_ENV) $(VENV)/assistant run --replicas 2
+
 .PHONY: lint
 lint: setup  ## ruff and mypy
 	$(VENV)/ruff check bot actions tests scripts
 	$(VENV)/mypy bot actions
 
 # The database-facing tests run again on PostgreSQL when one answers on 127.0.0.1:5432.
-DB_TESTS := tests/test_retention.py tests/conversation tests/channels tests/status tests/gateway tests/actions tests/handoff tests/console tests/knowledge/test_responder.py tests/e2e/test_status.py
+DB_TESTS := tests/db tests/test_retention.py tests/conversation tests/channels tests/status tests/gateway tests/actions tests/handoff tests/console tests/knowledge/test_responder.py tests/e2e/test_status.py
 
 .PHONY: test
 test: lint  ## every test: unit, Rasa data validation, NLU evaluation, end-to-end (+PostgreSQL)

@@ -12,10 +12,24 @@ from bot.settings import get_settings
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="assistant", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="start Rasa, the action server and the gateway (Ctrl-C stops)")
+    run_p = sub.add_parser(
+        "run", help="start Rasa, the action server and the gateway (Ctrl-C stops)"
+    )
+    run_p.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="gateways, Rasa instances and action servers of each (scaled topology: "
+        "needs RASA_LOCK_STORE_URL; see README)",
+    )
     sub.add_parser("gateway", help="run the gateway alone")
     db = sub.add_parser("db", help="database migrations")
-    db.add_argument("action", choices=["upgrade"], help="apply all migrations")
+    db.add_argument(
+        "action",
+        choices=["upgrade", "create"],
+        help="upgrade: apply all migrations; create: create the PostgreSQL databases "
+        "DATABASE_URL and RASA_TRACKER_URL name, when missing",
+    )
     purge = sub.add_parser("purge", help="delete personal data older than RETENTION_DAYS")
     purge.add_argument("--days", type=int, default=None, help="instead of RETENTION_DAYS")
     args = parser.parse_args(argv)
@@ -25,11 +39,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         from bot.supervisor import run
 
-        return run(settings)
+        return run(settings, replicas=args.replicas)
     if args.command == "gateway":
         from bot.gateway.app import main as gateway_main
 
         gateway_main()
+        return 0
+    if args.command == "db" and args.action == "create":
+        from bot.db.migrate import create_database
+
+        for url in (settings.sqlalchemy_url, settings.tracker_url):
+            made = create_database(url)
+            print(f"{'created' if made else 'exists '}: {url.split('@')[-1]}")
         return 0
     if args.command == "db":
         from bot.db.migrate import upgrade

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+from urllib.parse import urlsplit
 
 NO_TOKEN = (
     "RASA_TOKEN is not set: Rasa's HTTP API would run without a token. "
@@ -18,7 +19,24 @@ NO_TOKEN = (
 )
 
 
+def endpoint_variables(environ: dict[str, str]) -> dict[str, str]:
+    """What endpoints.yml expands, derived from the settings an operator sets:
+    RASA_TRACKER_URL (its dialect) and RASA_LOCK_STORE_URL (empty: in memory, or
+    redis://[:password@]host:port/db)."""
+    tracker = environ.get("RASA_TRACKER_URL", "")
+    lock = urlsplit(environ.get("RASA_LOCK_STORE_URL", ""))
+    return {
+        "RASA_TRACKER_DIALECT": tracker.split(":", 1)[0].split("+", 1)[0],
+        "RASA_LOCK_STORE": "redis" if lock.scheme == "redis" else "in_memory",
+        "RASA_LOCK_STORE_HOST": lock.hostname or "",
+        "RASA_LOCK_STORE_PORT": str(lock.port or 6379),
+        "RASA_LOCK_STORE_DB": lock.path.strip("/") or "0",
+        "RASA_LOCK_STORE_PASSWORD": lock.password or "",
+    }
+
+
 def main() -> None:
+    os.environ.update(endpoint_variables(dict(os.environ)))
     token = os.environ.get("RASA_TOKEN", "")
     arguments = sys.argv[1:]
     if "--enable-api" in arguments and not token:

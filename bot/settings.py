@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     rasa_venv: Path = ROOT / ".venv-rasa"
     # Rasa's tracker store: empty = SQLite file var/rasa_tracker.db.
     rasa_tracker_url: str = ""
+    # Several Rasa instances (comma-separated base URLs) behind each gateway: messages
+    # are spread over them, and one that refuses connections is skipped. Empty = the
+    # one at RASA_HOST:RASA_PORT. With more than one, Rasa needs a shared lock store.
+    rasa_urls: str = ""
+    # Rasa's lock store, which keeps one conversation's messages in order when several
+    # Rasa instances serve it: empty = in memory (one Rasa), or redis://host:port/db.
+    rasa_lock_store_url: str = ""
 
     # Action server (rasa-sdk, this venv).
     action_server_host: str = "127.0.0.1"
@@ -155,9 +162,12 @@ class Settings(BaseSettings):
     def tracker_url(self) -> str:
         return self.rasa_tracker_url or f"sqlite:///{self.var_dir / 'rasa_tracker.db'}"
 
-    @property
-    def tracker_dialect(self) -> str:
-        return self.tracker_url.split(":", 1)[0].split("+", 1)[0]
+    @field_validator("rasa_lock_store_url")
+    @classmethod
+    def _lock_store(cls, value: str) -> str:
+        if value and not re.fullmatch(r"redis://[^/\s]+(/\d+)?", value):
+            raise ValueError("RASA_LOCK_STORE_URL: redis://host:port/db (or empty: in memory)")
+        return value
 
     @field_validator("telegram_webhook_secret")
     @classmethod
@@ -192,6 +202,12 @@ class Settings(BaseSettings):
     @property
     def rasa_url(self) -> str:
         return f"http://{self.rasa_host}:{self.rasa_port}"
+
+    @property
+    def rasa_instances(self) -> list[str]:
+        return [u.strip().rstrip("/") for u in self.rasa_urls.split(",") if u.strip()] or [
+            self.rasa_url
+        ]
 
     @property
     def action_server_url(self) -> str:

@@ -40,6 +40,7 @@ class Service:
     argv: list[str]
     ready_url: str
     ready_check: Callable[[httpx.Response], bool] = lambda r: r.status_code == 200
+    env: dict[str, str] = field(default_factory=dict)  # over the stack's environment
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
     _pump: threading.Thread | None = field(default=None, repr=False)
@@ -78,7 +79,7 @@ def stack_environment(settings: Settings, token: str) -> dict[str, str]:
             "RASA_TOKEN": token,
             "ACTION_SERVER_URL": settings.action_server_url,
             "RASA_TRACKER_URL": settings.tracker_url,
-            "RASA_TRACKER_DIALECT": settings.tracker_dialect,
+            "RASA_LOCK_STORE_URL": settings.rasa_lock_store_url,  # bot.rasa_entry reads both
             "SANIC_HOST": settings.action_server_host,  # rasa-sdk binds 0.0.0.0 otherwise
             "PYTHONPATH": str(ROOT),  # the Rasa venv imports bot.text / bot.nlu from here
             "HF_HUB_OFFLINE": "1",
@@ -101,24 +102,46 @@ def stack_environment(settings: Settings, token: str) -> dict[str, str]:
     return env
 
 
-def services(settings: Settings, token: str) -> list[Service]:
+@dataclass(frozen=True)
+class Ports:
+    """Each process's port: one of each by default; several (scaled topology) otherwise."""
+
+    gateway: list[int]
+    rasa: list[int]
+    actions: list[int]
+
+    @classmethod
+    def consecutive(cls, settings: Settings, replicas: int = 1) -> Ports:
+        return cls(
+            [settings.gateway_port + i for i in range(replicas)],
+            [settings.rasa_port + i for i in range(replicas)],
+            [settings.action_server_port + i for i in range(replicas)],
+        )
+
+
+def services(settings: Settings, token: str, ports: Ports | None = None) -> list[Service]:
+    """Action servers, then Rasa instances (each with its own action server), then
+    gateways (each spreading messages over every Rasa instance). Named "actions", "rasa",
+    "gateway" when there is one of each, "rasa-2"… otherwise."""
+    ports = ports or Ports.consecutive(settings)
     rasa_python = settings.rasa_venv / "bin" / "python"
-    return [
+    host = settings.rasa_host
+
+    def name(base: str, i: int, count: int) -> str:
+        return base if count == 1 else f"{base}-{i + 1}"
+
+    actions = [
         Service(
-            "actions",
-            [
-                sys.executable,
-                "-m",
-                "rasa_sdk",
-                "--actions",
-                "actions",
-                "--port",
-                str(settings.action_server_port),
-            ],
-            f"{settings.action_server_url}/health",
-        ),
+            name("actions", i, len(ports.actions)),
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+            f"http://{settings.action_server_host}:{port}/health",
+            env={"ACTION_SERVER_PORT": str(port)},
+        )
+        for i, port in enumerate(ports.actions)
+    ]
+    rasa = [
         Service(
-            "rasa",
+            name("rasa", i, len(ports.rasa)),
             [
                 # The token reaches Rasa through RASA_TOKEN (stack_environment), not argv.
                 str(rasa_python),
@@ -127,9 +150,9 @@ def services(settings: Settings, token: str) -> list[Service]:
                 "run",
                 "--enable-api",
                 "--interface",
-                settings.rasa_host,
+                host,
                 "--port",
-                str(settings.rasa_port),
+                str(port),
                 "--model",
                 str(settings.rasa_model_dir),
                 "--endpoints",
@@ -137,30 +160,44 @@ def services(settings: Settings, token: str) -> list[Service]:
                 "--credentials",
                 str(ROOT / "credentials.yml"),
             ],
-            f"{settings.rasa_url}/status?token={token}",
+            f"http://{host}:{port}/status?token={token}",
             lambda r: r.status_code == 200 and bool(r.json().get("model_file")),
-        ),
+            env={
+                "RASA_PORT": str(port),
+                "ACTION_SERVER_URL": f"http://{settings.action_server_host}:"
+                f"{ports.actions[i % len(ports.actions)]}",
+            },
+        )
+        for i, port in enumerate(ports.rasa)
+    ]
+    rasa_urls = ",".join(f"http://{host}:{port}" for port in ports.rasa)
+    gateways = [
         Service(
-            "gateway",
+            name("gateway", i, len(ports.gateway)),
             [sys.executable, "-m", "bot.gateway.app"],
-            f"{settings.gateway_url}/healthz",
+            f"http://{settings.gateway_host}:{port}/healthz",
             # Up once it answers, even 503: whether Rasa and the action server are up is
             # theirs to tell, and a gateway restarted while another child is down must not
             # wait for it (the supervisor restarts one child at a time).
             lambda r: r.status_code in (200, 503),
-        ),
+            env={"GATEWAY_PORT": str(port), "RASA_URLS": rasa_urls},
+        )
+        for i, port in enumerate(ports.gateway)
     ]
+    return [*actions, *rasa, *gateways]
 
 
 class Stack:
-    """The three processes, started in order and stopped in reverse order."""
+    """The processes, started in order and stopped in reverse order."""
 
-    def __init__(self, settings: Settings, echo: IO[str] | None = None) -> None:
+    def __init__(
+        self, settings: Settings, echo: IO[str] | None = None, ports: Ports | None = None
+    ) -> None:
         self.settings = settings
         token = secret(settings.rasa_token) or None
         self.token = token or secrets.token_urlsafe(24)
         self.env = stack_environment(settings, self.token)
-        self.services = services(settings, self.token)
+        self.services = services(settings, self.token, ports)
         self.echo = echo
         self.log_dir = settings.var_dir / "log"
 
@@ -183,7 +220,7 @@ class Stack:
         service.process = subprocess.Popen(
             service.argv,
             cwd=ROOT,
-            env=self.env,
+            env={**self.env, **service.env},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -313,19 +350,24 @@ def free_port() -> int:
 
 
 def start_on_free_ports(
-    var_dir: Path, env: dict[str, str] | None = None, rasa_timeout_seconds: float = 10.0
+    var_dir: Path,
+    env: dict[str, str] | None = None,
+    rasa_timeout_seconds: float = 10.0,
+    replicas: int = 1,
 ) -> Stack:
-    """A whole stack under ``var_dir`` on free loopback ports (tests, evaluations).
-    A free port can be taken between the check and the child's bind: one retry."""
+    """A whole stack under ``var_dir`` on free loopback ports (tests, evaluations); the
+    settings name the first gateway, Rasa and action server. A free port can be taken
+    between the check and the child's bind: one retry."""
     for attempt in (1, 2):
+        ports = Ports(*([free_port() for _ in range(replicas)] for _ in range(3)))
         settings = Settings(
             var_dir=var_dir,
-            rasa_port=free_port(),
-            action_server_port=free_port(),
-            gateway_port=free_port(),
+            rasa_port=ports.rasa[0],
+            action_server_port=ports.actions[0],
+            gateway_port=ports.gateway[0],
             rasa_timeout_seconds=rasa_timeout_seconds,
         )
-        stack = Stack(settings)
+        stack = Stack(settings, ports=ports)
         stack.env.update(env or {})
         try:
             stack.start()
@@ -336,9 +378,33 @@ def start_on_free_ports(
     raise AssertionError("unreachable")
 
 
-def run(settings: Settings) -> int:
+def scaled_problem(settings: Settings, replicas: int) -> str | None:
+    """Why several replicas cannot run with these settings (None: they can)."""
+    if replicas < 1:
+        return "--replicas must be 1 or more"
+    if replicas == 1:
+        return None
+    if not settings.rasa_lock_store_url:
+        return (
+            "several Rasa instances need a shared lock store, or one conversation's "
+            "messages may be answered out of order: set RASA_LOCK_STORE_URL=redis://host:6379/1"
+        )
+    if settings.telegram_enabled and not settings.telegram_webhook_base_url:
+        return (
+            "Telegram long polling works from one process only: set "
+            "TELEGRAM_WEBHOOK_BASE_URL (webhook mode) to run several gateways"
+        )
+    return None
+
+
+def run(settings: Settings, replicas: int = 1) -> int:
     """Foreground run for ``make run``: start, print the address, wait for Ctrl-C."""
-    stack = Stack(settings, echo=sys.stdout)
+    problem = scaled_problem(settings, replicas)
+    if problem:
+        print(f"assistant run: {problem}", file=sys.stderr)
+        return 2
+    ports = Ports.consecutive(settings, replicas)
+    stack = Stack(settings, echo=sys.stdout, ports=ports)
     stopping = threading.Event()
 
     def _stop(_signum: int, _frame: object) -> None:
@@ -352,9 +418,10 @@ def run(settings: Settings) -> int:
     except StartupError as exc:
         print(f"\nKhông khởi động được / failed to start: {exc}", file=sys.stderr)
         return 1
+    urls = ", ".join(f"http://{settings.gateway_host}:{port}" for port in ports.gateway)
     print(
-        f"\n  Trợ lý đã sẵn sàng — web chat: {settings.gateway_url}\n"
-        f"  Assistant ready — web chat: {settings.gateway_url}\n"
+        f"\n  Trợ lý đã sẵn sàng — web chat: {urls}\n"
+        f"  Assistant ready — web chat: {urls}\n"
         "  Ctrl-C để dừng / to stop.\n",
         flush=True,
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from bot.settings import ROOT, Settings
 
 
@@ -19,4 +21,14 @@ def test_defaults_and_empty_values(monkeypatch) -> None:
     settings = Settings(var_dir=ROOT / "var")
     assert settings.kb_confidence_threshold is None
     assert settings.sqlalchemy_url == f"sqlite:///{ROOT / 'var' / 'assistant.db'}"
-    assert settings.tracker_dialect == "sqlite"
+    assert settings.rasa_instances == [settings.rasa_url]
+
+
+def test_several_rasa_instances_and_the_lock_store() -> None:
+    settings = Settings(
+        rasa_urls="http://127.0.0.1:5005, http://127.0.0.1:5006/",
+        rasa_lock_store_url="redis://127.0.0.1:6379/1",
+    )
+    assert settings.rasa_instances == ["http://127.0.0.1:5005", "http://127.0.0.1:5006"]
+    with pytest.raises(ValueError, match="RASA_LOCK_STORE_URL"):
+        Settings(rasa_lock_store_url="http://127.0.0.1:6379")

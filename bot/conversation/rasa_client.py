@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -20,26 +22,48 @@ def _describe(exc: Exception) -> str:
 
 
 class RasaClient:
-    def __init__(self, base_url: str, token: str | None, timeout: float) -> None:
+    """One or several Rasa instances sharing a tracker store and a lock store. Each call
+    goes to the next instance in turn; an instance that refuses the connection (nothing
+    reached it) is skipped for the next one. A timeout is not retried elsewhere: the
+    message may have been handled, and sending it twice would answer it twice."""
+
+    def __init__(self, base_urls: Sequence[str], token: str | None, timeout: float) -> None:
+        if not base_urls:
+            raise ValueError("RasaClient needs at least one Rasa URL")
         self._token = token
+        self._urls = [u.rstrip("/") for u in base_urls]
+        self._turn = itertools.count()
         # One pooled client: keep-alive connections save a TCP handshake per message.
         self._http = httpx.AsyncClient(
-            base_url=base_url,
             timeout=httpx.Timeout(timeout, connect=3.0),
-            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+            limits=httpx.Limits(max_connections=50 * len(self._urls), max_keepalive_connections=20),
         )
 
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        start = next(self._turn)
+        for attempt in range(len(self._urls)):
+            url = self._urls[(start + attempt) % len(self._urls)]
+            try:
+                response = await self._http.request(method, url + path, **kwargs)
+            except httpx.ConnectError:
+                if attempt == len(self._urls) - 1:
+                    raise
+                continue
+            response.raise_for_status()
+            return response
+        raise AssertionError("unreachable")
+
     async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         """Send one user message; return Rasa's replies (possibly empty)."""
         try:
-            response = await self._http.post(
+            response = await self._request(
+                "POST",
                 "/webhooks/rest/webhook",
                 json={"sender": sender, "message": text, "metadata": metadata},
             )
-            response.raise_for_status()
             replies = response.json()
         except (httpx.HTTPError, ValueError) as exc:
             raise RasaUnavailable(_describe(exc)) from exc
@@ -54,21 +78,21 @@ class RasaClient:
         if self._token:
             params["token"] = self._token
         try:
-            response = await self._http.post(
+            await self._request(
+                "POST",
                 f"/conversations/{quote(conversation_id, safe='')}/tracker/events",
                 params=params,
                 json=events,
             )
-            response.raise_for_status()
         except httpx.HTTPError as exc:
             raise RasaUnavailable(_describe(exc)) from exc
 
     async def status(self) -> dict[str, Any]:
-        """Rasa's /status (needs the API token): raises RasaUnavailable when down."""
+        """Rasa's /status (needs the API token) from the next instance that answers:
+        raises RasaUnavailable when none does."""
         params = {"token": self._token} if self._token else None
         try:
-            response = await self._http.get("/status", params=params, timeout=3.0)
-            response.raise_for_status()
+            response = await self._request("GET", "/status", params=params, timeout=3.0)
             data = response.json()
         except (httpx.HTTPError, ValueError) as exc:
             raise RasaUnavailable(_describe(exc)) from exc

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 INI = Path(__file__).parent / "alembic.ini"
 
@@ -21,3 +23,29 @@ def upgrade(revision: str = "head") -> None:
 def revision(message: str) -> None:
     """Autogenerate a migration from the models (developers only)."""
     command.revision(alembic_config(), message=message, autogenerate=True)
+
+
+def create_database(url: str) -> bool:
+    """Create the PostgreSQL database ``url`` names if it does not exist yet (the
+    scaled topology's project database and Rasa's tracker store); True if created.
+    SQLite files are created on first use: nothing to do."""
+    target = make_url(url)
+    if not target.drivername.startswith("postgresql"):
+        return False
+    name = target.database or ""
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"tên cơ sở dữ liệu không hợp lệ: {name!r} (chỉ chữ, số và _)")
+    admin = create_engine(
+        target.set(drivername="postgresql+psycopg", database="postgres"),
+        isolation_level="AUTOCOMMIT",
+    )
+    try:
+        with admin.connect() as conn:
+            found = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).first()
+            if found is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            return found is None
+    finally:
+        admin.dispose()

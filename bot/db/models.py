@@ -8,6 +8,7 @@ from bot.conversation.inbox import InboxMessage
 from bot.conversation.models import UndeliveredMessage
 from bot.conversation.outbox import OutboxMessage
 from bot.db.base import Base
+from bot.db.duties import Duty
 from bot.handoff.models import (
     ConsoleSession,
     Member,
@@ -27,6 +28,7 @@ __all__ = [
     "ButtonPayload",
     "ChannelEvent",
     "ConsoleSession",
+    "Duty",
     "Feedback",
     "InboxMessage",
     "Member",

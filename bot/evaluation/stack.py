@@ -4,11 +4,13 @@ published knowledge index and the trained Rasa model, on free ports."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.settings import ROOT
+from bot.settings import ROOT, Settings
 from bot.supervisor import start_on_free_ports
 
 EVAL_WARD = "danh-gia"
@@ -32,7 +34,7 @@ def seed() -> None:
 
 
 @contextmanager
-def running_stack(var_dir: Path) -> Iterator[str]:
+def running_stack(var_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """The three processes under ``var_dir``; yields the gateway URL. The caller's
     environment must already point VAR_DIR/DATABASE_URL where ``seed`` wrote."""
     stack = start_on_free_ports(
@@ -43,6 +45,7 @@ def running_stack(var_dir: Path) -> Iterator[str]:
             "STATUS_LOOKUPS_PER_HOUR": "100000",
             "STATUS_LOOKUPS_PER_ADDRESS_PER_HOUR": "100000",
             "WEB_MESSAGES_PER_ADDRESS_PER_MINUTE": "100000",
+            **(env or {}),
         },
         rasa_timeout_seconds=15.0,
     )
@@ -50,3 +53,26 @@ def running_stack(var_dir: Path) -> Iterator[str]:
         yield stack.settings.gateway_url
     finally:
         stack.stop()
+
+
+@contextmanager
+def private_stack(settings: Settings, env: dict[str, str] | None = None) -> Iterator[str]:
+    """A stack with its own fresh database (seeded), the published index and the trained
+    Rasa model; yields the gateway URL. Points this process's settings at that database."""
+    from bot.db.session import get_engine
+    from bot.settings import get_settings
+
+    var = Path(tempfile.mkdtemp(prefix="private-stack-"))
+    os.environ.update(
+        {
+            "VAR_DIR": str(var),
+            "DATABASE_URL": f"sqlite:///{var / 'assistant.db'}",
+            "KB_INDEX_DIR": str(settings.kb_index_path),
+            "KB_EMBEDDING_MODEL": settings.kb_embedding_model,
+        }
+    )
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    seed()
+    with running_stack(var, env) as url:
+        yield url

@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         token = secret(settings.rasa_token) or None
         app.state.settings = settings
-        app.state.rasa = RasaClient(settings.rasa_url, token, settings.rasa_timeout_seconds)
+        app.state.rasa = RasaClient(settings.rasa_instances, token, settings.rasa_timeout_seconds)
         app.state.http = httpx.AsyncClient(timeout=3.0)
         app.state.desk = desk = HandoffDesk(
             app.state.rasa,

@@ -27,6 +27,7 @@ from bot.conversation.outbox import Sender, deliver
 from bot.conversation.rasa_client import RasaClient, RasaUnavailable
 from bot.db import in_session
 from bot.db.base import utcnow
+from bot.db.duties import hold
 from bot.handoff import notices, service
 from bot.handoff.models import (
     ACTIVE,
@@ -484,9 +485,12 @@ def _mark_resumed(session: Any, ticket_id: int) -> None:
 
 
 async def handoff_loop(desk: HandoffDesk, interval: float) -> None:
+    """The desk's periodic pass, in the one process holding the duty when several
+    gateways run (each would tell residents and announce tickets again)."""
     while True:
         try:
-            await desk.tick()
+            if await in_session(hold, "handoff-tick", timedelta(seconds=3 * interval)):
+                await desk.tick()
         except Exception:  # a database hiccup must not stop the next pass
             logger.exception("handoff pass failed")
         await asyncio.sleep(interval)

@@ -109,8 +109,6 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
 
 def _answer_eval(settings: Settings, args: argparse.Namespace) -> int:
     import json
-    import os
-    import tempfile
     from pathlib import Path
 
     from bot.evaluation.answers import evaluate, load_items
@@ -121,24 +119,9 @@ def _answer_eval(settings: Settings, args: argparse.Namespace) -> int:
     if args.url:
         report = evaluate(args.url, items, args.ward)
     else:
-        # A private stack: its own database (seeded with a ward team and the demo
-        # applications), the published index and the trained Rasa model.
-        from bot.db.session import get_engine
-        from bot.evaluation.stack import EVAL_WARD, running_stack, seed
+        from bot.evaluation.stack import EVAL_WARD, private_stack
 
-        var = Path(tempfile.mkdtemp(prefix="answer-eval-"))
-        os.environ.update(
-            {
-                "VAR_DIR": str(var),
-                "DATABASE_URL": f"sqlite:///{var / 'assistant.db'}",
-                "KB_INDEX_DIR": str(settings.kb_index_path),
-                "KB_EMBEDDING_MODEL": settings.kb_embedding_model,
-            }
-        )
-        get_settings.cache_clear()
-        get_engine.cache_clear()
-        seed()
-        with running_stack(var) as url:
+        with private_stack(settings) as url:
             report = evaluate(url, items, EVAL_WARD)
     report.print(failures=args.failures)
     if args.json:

@@ -76,15 +76,22 @@ QUESTION_SENTENCES = 2
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 
 
-def query_tokens(query: str) -> list[str]:
-    """A message's BM25 tokens, its last sentences counted twice: residents tell their
-    story first and ask last ("Hôm đi chợ bác bị móc túi… Giờ làm lại thẻ thì phải đóng
-    bao nhiêu tiền?"), and the story's words otherwise pull towards other articles."""
-    tokens = bm25_tokens(query)
+def question_part(query: str) -> str | None:
+    """A long message's last sentences, where residents ask after telling their story
+    ("Hôm đi chợ bác bị móc túi… Giờ làm lại thẻ thì phải đóng bao nhiêu tiền?"); None
+    when the message is no longer than that."""
     sentences = [s for s in _SENTENCE_END.split(query.strip()) if s]
-    if len(sentences) > QUESTION_SENTENCES:
-        tokens += bm25_tokens(" ".join(sentences[-QUESTION_SENTENCES:]))
-    return tokens
+    if len(sentences) <= QUESTION_SENTENCES:
+        return None
+    return " ".join(sentences[-QUESTION_SENTENCES:])
+
+
+def query_tokens(query: str) -> list[str]:
+    """A message's BM25 tokens, its question part counted twice: the story's words
+    otherwise pull towards other articles."""
+    tokens = bm25_tokens(query)
+    asked = question_part(query)
+    return tokens + bm25_tokens(asked) if asked else tokens
 
 
 @dataclass

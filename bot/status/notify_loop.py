@@ -10,17 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 from starlette.concurrency import run_in_threadpool
 
 from bot.conversation.outbox import Sender, push_once
 from bot.db import session_scope
+from bot.db.duties import hold
 from bot.status.notifier import collect
 
 logger = logging.getLogger(__name__)
 
 
-def collect_once() -> int:
+def collect_once(duty_seconds: float = 60.0) -> int:
+    """Queue the status changes subscribers have not been told about; only in the one
+    process holding the duty when several gateways run (each would queue them again)."""
+    with session_scope() as session:
+        if not hold(session, "status-collect", timedelta(seconds=duty_seconds)):
+            return 0
     with session_scope() as session:
         return collect(session)
 
@@ -28,7 +35,7 @@ def collect_once() -> int:
 async def notify_loop(interval: float, senders: dict[str, Sender] | None = None) -> None:
     while True:
         try:
-            queued = await run_in_threadpool(collect_once)
+            queued = await run_in_threadpool(collect_once, 3 * interval)
             if queued:
                 logger.info("queued %d status update(s) for subscribers", queued)
             if senders:
