@@ -118,3 +118,25 @@ print("ok")
 def test_the_action_response_validator_is_built_once() -> None:
     done = run_rasa("-c", SPEEDUP_CHECK, timeout=300)
     assert done.returncode == 0 and "ok" in done.stdout, done.stdout[-2000:] + done.stderr[-3000:]
+
+
+TRACKER_PRAGMAS_CHECK = """
+import sys, tempfile
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from bot.nlu import rasa_speedups
+
+rasa_speedups.install()
+path = tempfile.mkdtemp() + "/tracker.db"
+store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=path)
+with store.engine.connect() as conn:
+    mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+    sync = conn.exec_driver_sql("PRAGMA synchronous").scalar()
+assert (mode, sync) == ("wal", 1), (mode, sync)  # 1 = NORMAL
+print("ok")
+"""
+
+
+def test_the_sqlite_tracker_store_uses_wal_without_a_full_sync() -> None:
+    done = run_rasa("-c", TRACKER_PRAGMAS_CHECK, timeout=300)
+    assert done.returncode == 0 and "ok" in done.stdout, done.stdout[-2000:] + done.stderr[-3000:]
