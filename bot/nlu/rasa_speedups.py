@@ -1,4 +1,4 @@
-"""Two fixes to Rasa 3.6's hot path, installed by ``bot.rasa_entry`` before Rasa starts.
+"""Four fixes to Rasa 3.6's hot path, installed by ``bot.rasa_entry`` before Rasa starts.
 
 1. Rasa validates every action server response with ``jsonschema.validate``, which first
 checks the *schema* against its metaschema — on every call (about 60 % of Rasa's CPU under
@@ -9,6 +9,14 @@ journal and a full sync, inside Rasa's event loop: about 17 % of Rasa's CPU unde
 (a py-spy profile, issue 12). SQLite connections get the project database's settings
 instead (bot.sqlite_pragmas): WAL and ``synchronous=NORMAL``, durable when a process dies,
 not when the machine loses power. PostgreSQL (production) is not touched.
+3. Loading a tracker turns each stored event back into an object, and finds its class
+by walking every subclass of ``Event`` (with ``inspect.isabstract`` on each) — for every
+event: a quarter of Rasa's CPU in a 150-message conversation. The class per event name is
+looked up once here. ``tests/rasa`` checks Rasa's method still does that walk.
+4. Each call to the action server carries the whole tracker, every event since the
+session began: in a long conversation most of the action server's CPU went to parsing
+it. The actions read slots, the latest message and the last few messages (the handoff
+transcript): only the last ``RECENT_EVENTS`` events are sent.
 Runs in Rasa's venv (Python 3.10).
 """
 
@@ -17,11 +25,54 @@ from __future__ import annotations
 from typing import Any
 
 ORIGINAL_SOURCE_LINE = "validate(result, self.action_response_format_spec())"
+ORIGINAL_RESOLVE_LINE = "for cls in rasa.shared.utils.common.all_subclasses(Event):"
+ORIGINAL_CALL_FORMAT_LINE = "tracker_state = tracker.current_state(EventVerbosity.ALL)"
+RECENT_EVENTS = 100  # far more than the handoff transcript's 6 messages need
 
 
 def install() -> None:
     _install_cached_validator()
     _install_sqlite_pragmas()
+    _install_event_class_cache()
+    _install_recent_events_only()
+
+
+def _install_recent_events_only() -> None:
+    from rasa.core.actions.action import RemoteAction
+
+    original = RemoteAction._action_call_format
+    if getattr(original, "_recent_only", False):
+        return
+
+    def _action_call_format(self: Any, tracker: Any, domain: Any) -> dict[str, Any]:
+        result: dict[str, Any] = original(self, tracker, domain)
+        state = result.get("tracker") or {}
+        if len(state.get("events") or []) > RECENT_EVENTS:
+            state["events"] = state["events"][-RECENT_EVENTS:]
+        return result
+
+    _action_call_format._recent_only = True  # type: ignore[attr-defined]
+    RemoteAction._action_call_format = _action_call_format  # type: ignore[method-assign]
+
+
+def _install_event_class_cache() -> None:
+    from rasa.shared.core.events import Event
+
+    original = Event.resolve_by_type
+    if getattr(original, "_cached", False):
+        return
+    found: dict[str, type] = {}
+
+    def resolve_by_type(type_name: str, default: type | None = None) -> type | None:
+        cls = found.get(type_name)
+        if cls is None:
+            cls = original(type_name, default)
+            if cls is not None and cls is not default:  # unknown names are not cached
+                found[type_name] = cls
+        return cls
+
+    resolve_by_type._cached = True  # type: ignore[attr-defined]
+    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign,assignment]
 
 
 def _install_sqlite_pragmas() -> None:

@@ -140,3 +140,64 @@ print("ok")
 def test_the_sqlite_tracker_store_uses_wal_without_a_full_sync() -> None:
     done = run_rasa("-c", TRACKER_PRAGMAS_CHECK, timeout=300)
     assert done.returncode == 0 and "ok" in done.stdout, done.stdout[-2000:] + done.stderr[-3000:]
+
+
+EVENT_CLASS_CHECK = """
+import inspect
+import rasa.shared.utils.common as common
+from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+from bot.nlu import rasa_speedups
+
+assert rasa_speedups.ORIGINAL_RESOLVE_LINE in inspect.getsource(Event.resolve_by_type)
+rasa_speedups.install()
+walks = []
+real = common.all_subclasses
+common.all_subclasses = lambda cls: walks.append(cls) or real(cls)
+for _ in range(50):
+    assert Event.resolve_by_type("user") is UserUttered
+    assert Event.resolve_by_type("slot") is SlotSet
+    assert Event.resolve_by_type("action") is ActionExecuted
+assert walks.count(Event) == 3, walks.count(Event)  # once per event name, not per event
+assert Event.resolve_by_type("no-such-event", default=SlotSet) is SlotSet
+event = Event.from_parameters({"event": "slot", "name": "x", "value": 1})
+assert isinstance(event, SlotSet) and event.value == 1
+print("ok")
+"""
+
+
+def test_event_classes_are_looked_up_once_per_name() -> None:
+    done = run_rasa("-c", EVENT_CLASS_CHECK, timeout=300)
+    assert done.returncode == 0 and "ok" in done.stdout, done.stdout[-2000:] + done.stderr[-3000:]
+
+
+RECENT_EVENTS_CHECK = """
+import inspect
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered, SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+from bot.nlu import rasa_speedups
+
+source = inspect.getsource(RemoteAction._action_call_format)
+assert rasa_speedups.ORIGINAL_CALL_FORMAT_LINE in source, source
+rasa_speedups.install()
+domain = Domain.load("domain.yml")
+tracker = DialogueStateTracker("web:x", domain.slots)
+tracker.update(SlotSet("kb_last_article", "vneid-overview"))
+for i in range(300):
+    tracker.update(UserUttered(f"tin {i}"))
+action = RemoteAction("action_answer_question", EndpointConfig("http://127.0.0.1:1"))
+sent = action._action_call_format(tracker, domain)
+events = sent["tracker"]["events"]
+assert len(events) == rasa_speedups.RECENT_EVENTS, len(events)
+assert events[-1]["text"] == "tin 299"
+assert sent["tracker"]["latest_message"]["text"] == "tin 299"
+assert sent["tracker"]["slots"]["kb_last_article"] == "vneid-overview"  # slots kept whole
+print("ok")
+"""
+
+
+def test_the_action_server_gets_only_recent_events() -> None:
+    done = run_rasa("-c", RECENT_EVENTS_CHECK, timeout=300)
+    assert done.returncode == 0 and "ok" in done.stdout, done.stdout[-2000:] + done.stderr[-3000:]
