@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     web_messages_per_address_per_minute: int = Field(default=120, ge=1)
     # How often the gateway answers residents' messages left open by a crash or an outage.
     inbox_interval_seconds: float = Field(default=5.0, gt=0)
+    # How long a gateway that took a message has to answer it before another may (after a
+    # crash): longer than RASA_TIMEOUT_SECONDS.
+    inbox_lease_seconds: float = Field(default=90.0, gt=0)
     # Personal data (messages, tickets' texts, look-ups, Rasa's tracker) is kept this many
     # days; the gateway purges older data once a day (`assistant purge` does it at once).
     retention_days: int = Field(default=180, ge=1)

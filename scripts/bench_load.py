@@ -8,6 +8,9 @@ The mix (from the answer-evaluation items in knowledge/eval/answers):
   60 % knowledge questions (accented, unaccented, teencode), 5 % long messages,
   15 % greetings, thanks and buttons, 10 % status look-ups with a code,
   10 % requests for a person and off-topic messages.
+Half the questions (``--fresh``) get a resident's opener and ending ("ad ơi … với ạ"), so
+they are new texts, as most residents' questions are: the query-embedding cache would
+otherwise answer a repeated set of questions for free.
 Each resident sends up to CONVERSATION_LENGTH messages, one at a time (a resident waits
 for the reply before writing again); a new resident arrives when none is free.
 
@@ -43,6 +46,21 @@ P95_LIMIT_MS = 300.0
 CONVERSATION_LENGTH = 5
 BUTTONS = ["/feedback_positive", "/feedback_negative", "quên mật khẩu VNeID", "/check_status"]
 GREETINGS = ["xin chào", "chào bạn", "cảm ơn nhé", "ok cảm ơn", "alo", "hi ad"]
+OPENERS = [
+    "cho em hỏi",
+    "ad ơi",
+    "mn ơi cho hỏi",
+    "bác hỏi chút",
+    "xin hỏi",
+    "chị ơi",
+    "anh ơi cho hỏi",
+    "mình muốn hỏi",
+    "cháu ơi",
+    "dạ cho hỏi",
+    "chào bạn",
+    "em chào ad",
+]
+ENDINGS = ["", " ạ", " với ạ", " nhé", " ạ?", " vậy", " thế ạ", " được không"]
 
 
 @dataclass
@@ -50,6 +68,7 @@ class Mix:
     """Texts per kind of message, and each kind's share of the arrivals."""
 
     texts: dict[str, list[str]]
+    fresh: float = 0.5  # share of questions made new texts
     shares: dict[str, float] = field(
         default_factory=lambda: {
             "knowledge": 0.60,
@@ -61,7 +80,7 @@ class Mix:
     )
 
     @classmethod
-    def from_items(cls, items: list[Item]) -> Mix:
+    def from_items(cls, items: list[Item], fresh: float = 0.5) -> Mix:
         def of(*categories: str, long: bool | None = None) -> list[str]:
             return [
                 i.q for i in items if i.category in categories and (long is None or i.long == long)
@@ -75,12 +94,16 @@ class Mix:
                 "chat": chat,
                 "status": of("status_code"),
                 "human_or_off_topic": of("human", "out_of_scope"),
-            }
+            },
+            fresh,
         )
 
     def pick(self, rng: random.Random) -> tuple[str, str]:
         kind = rng.choices(list(self.shares), weights=list(self.shares.values()))[0]
-        return kind, rng.choice(self.texts[kind])
+        text = rng.choice(self.texts[kind])
+        if kind in ("knowledge", "long") and rng.random() < self.fresh:
+            text = f"{rng.choice(OPENERS)} {text.rstrip('?')}{rng.choice(ENDINGS)}"
+        return kind, text
 
 
 @dataclass
@@ -180,7 +203,7 @@ def report(rate: float, outcomes: list[Outcome], achieved: float) -> tuple[float
 
 
 async def bench(url: str, args: argparse.Namespace, ward: str | None) -> None:
-    mix = Mix.from_items(load_items(ROOT / "knowledge" / "eval" / "answers"))
+    mix = Mix.from_items(load_items(ROOT / "knowledge" / "eval" / "answers"), args.fresh)
     rng = random.Random(args.seed)
     # Warm-up: every text once would take minutes; a few seconds at a low rate loads
     # the models and the caches of the processes (not of every question).
@@ -206,10 +229,15 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30.0, help="per rate")
     parser.add_argument("--pause", type=float, default=5.0, help="between rates")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--fresh", type=float, default=0.5, help="share of new question texts")
     parser.add_argument("--gateway-url", help="a running gateway instead of a private stack")
     parser.add_argument("--ward", help="with --gateway-url: the ward whose team takes hand-overs")
     args = parser.parse_args()
-    print(f"open loop, {args.seconds:.0f} s per rate, rates {args.rates}", flush=True)
+    print(
+        f"open loop, {args.seconds:.0f} s per rate, rates {args.rates}, "
+        f"{args.fresh:.0%} of questions new texts",
+        flush=True,
+    )
     if args.gateway_url:
         asyncio.run(bench(args.gateway_url, args, args.ward))
         return 0

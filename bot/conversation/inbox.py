@@ -48,7 +48,7 @@ from bot.text.dates import VIETNAM
 logger = logging.getLogger(__name__)
 # How a channel sends replies to one resident (user id, replies).
 Replier = Callable[[str, list[OutgoingMessage]], Awaitable[None]]
-LEASE = timedelta(seconds=90)  # longer than Rasa's timeout plus a handoff
+LEASE = timedelta(seconds=90)  # default of INBOX_LEASE_SECONDS
 FIRST_RETRY = timedelta(seconds=10)  # after the apology: 10 s, 20 s… at most 5 minutes
 LAST_RETRY = timedelta(minutes=5)
 GIVE_UP = timedelta(hours=24)
@@ -93,7 +93,12 @@ _first_of_resident = first_of_resident(InboxMessage, lambda rows: rows.done_at.i
 
 
 def store(
-    channel: str, user_id: str, text: str, platform_id: str | None, meta: dict[str, Any]
+    channel: str,
+    user_id: str,
+    text: str,
+    platform_id: str | None,
+    meta: dict[str, Any],
+    lease: timedelta = LEASE,
 ) -> int | None:
     """Write the message down, held by the caller; None when the platform delivered it
     before (same id)."""
@@ -105,7 +110,7 @@ def store(
                 platform_id=platform_id[:200] if platform_id else None,
                 text=text,
                 meta=json.dumps(meta, ensure_ascii=False, default=str),
-                claimed_until=utcnow() + LEASE,
+                claimed_until=utcnow() + lease,
             )
             session.add(message)
             session.flush()
@@ -114,7 +119,7 @@ def store(
         return None
 
 
-def claim_due(session: Session, limit: int = 10) -> list[InboxMessage]:
+def claim_due(session: Session, limit: int = 10, lease: timedelta = LEASE) -> list[InboxMessage]:
     """Messages whose lease ran out (or that wait for a retry), one per resident, oldest
     first, each now held by the caller. Few at a time: they are answered one after the
     other, and each lease must outlast the answers before it."""
@@ -125,7 +130,7 @@ def claim_due(session: Session, limit: int = 10) -> list[InboxMessage]:
         .order_by(InboxMessage.id)
         .limit(limit)
     ).all()
-    taken = [i for i in ids if take_lease(session, InboxMessage, i, _claimable(now), now + LEASE)]
+    taken = [i for i in ids if take_lease(session, InboxMessage, i, _claimable(now), now + lease)]
     rows = session.scalars(select(InboxMessage).where(InboxMessage.id.in_(taken))).all()
     for row in rows:
         session.expunge(row)
@@ -158,9 +163,9 @@ def _retry_later(message_id: int) -> None:
         message.next_attempt_at = now + backoff(message.attempts, FIRST_RETRY, LAST_RETRY)
 
 
-def _claim_due() -> list[InboxMessage]:
+def _claim_due(lease: timedelta) -> list[InboxMessage]:
     with session_scope() as session:
-        return claim_due(session)
+        return claim_due(session, lease=lease)
 
 
 def replay_note(text: str, received_at: datetime) -> OutgoingMessage:
@@ -174,8 +179,11 @@ def replay_note(text: str, received_at: datetime) -> OutgoingMessage:
 class Inbox:
     """Accept a resident's message (stored first), answer it, mark it done."""
 
-    def __init__(self, dispatcher: Dispatcher) -> None:
+    def __init__(self, dispatcher: Dispatcher, lease: timedelta = LEASE) -> None:
+        # How long the process that took a message has to answer it before another
+        # process may (a crash leaves it held): longer than Rasa's timeout.
         self._dispatcher = dispatcher
+        self._lease = lease
 
     async def accept(
         self,
@@ -186,7 +194,9 @@ class Inbox:
         meta: dict[str, Any] | None = None,
     ) -> int | None:
         """Store the message (held by this process); None for a repeat delivery."""
-        return await run_in_threadpool(store, channel, user_id, text, platform_id, meta or {})
+        return await run_in_threadpool(
+            store, channel, user_id, text, platform_id, meta or {}, self._lease
+        )
 
     async def answer(
         self,
@@ -216,7 +226,7 @@ class Inbox:
 
     async def recover_once(self, repliers: dict[str, Replier]) -> int:
         """Answer what a crash or an outage left open; returns how many were tried."""
-        due = await run_in_threadpool(_claim_due)
+        due = await run_in_threadpool(_claim_due, self._lease)
         for message in due:
             reply = repliers.get(message.channel)
             if reply is None:  # the channel is not configured any more

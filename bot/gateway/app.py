@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI, Request
@@ -49,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         key = secret(settings.address_hash_key).encode() or None
         dispatcher = Dispatcher(app.state.rasa, settings.ward_name, desk, key)
-        app.state.inbox = inbox = Inbox(dispatcher)
+        app.state.inbox = inbox = Inbox(dispatcher, timedelta(seconds=settings.inbox_lease_seconds))
         if settings.zalo_enabled:
             app.state.zalo = zalo_client(settings)
         if settings.telegram_enabled:

@@ -52,7 +52,7 @@ def _install_recent_events_only() -> None:
         return result
 
     _action_call_format._recent_only = True  # type: ignore[attr-defined]
-    RemoteAction._action_call_format = _action_call_format  # type: ignore[method-assign]
+    RemoteAction._action_call_format = _action_call_format
 
 
 def _install_event_class_cache() -> None:
@@ -72,7 +72,7 @@ def _install_event_class_cache() -> None:
         return cls
 
     resolve_by_type._cached = True  # type: ignore[attr-defined]
-    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign,assignment]
+    Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
 def _install_sqlite_pragmas() -> None:
