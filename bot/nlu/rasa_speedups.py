@@ -4,11 +4,12 @@
 checks the *schema* against its metaschema — on every call (about 60 % of Rasa's CPU under
 load, issue 12). The response schema is a constant: its validator is built once here.
 ``tests/rasa`` fails when Rasa's method no longer looks the way this replacement assumes.
-2. The SQLite tracker store (``make run``) commits every saved tracker with a rollback
-journal and a full sync, inside Rasa's event loop: about 17 % of Rasa's CPU under load
-(a py-spy profile, issue 12). SQLite connections get the project database's settings
-instead (bot.sqlite_pragmas): WAL and ``synchronous=NORMAL``, durable when a process dies,
-not when the machine loses power. PostgreSQL (production) is not touched.
+2. The SQLite tracker store (``make run``) opened a new connection for every tracker read
+and write (SQLAlchemy 1.4's default for SQLite files) and committed each with a rollback
+journal and a full sync, inside Rasa's event loop: about a quarter of Rasa's CPU under
+load (py-spy, issue 12). Its connections are now pooled, and set up like the project
+database's (bot.sqlite_pragmas: WAL, ``synchronous=NORMAL``): durable when a process
+dies, not when the machine loses power. PostgreSQL (production) is not touched.
 3. Loading a tracker turns each stored event back into an object, and finds its class
 by walking every subclass of ``Event`` (with ``inspect.isabstract`` on each) — for every
 event: a quarter of Rasa's CPU in a 150-message conversation. The class per event name is
@@ -26,6 +27,9 @@ from typing import Any
 
 ORIGINAL_SOURCE_LINE = "validate(result, self.action_response_format_spec())"
 ORIGINAL_RESOLVE_LINE = "for cls in rasa.shared.utils.common.all_subclasses(Event):"
+ORIGINAL_ENGINE_LINE = (
+    "self.engine = sa.create_engine(engine_url, **create_engine_kwargs(engine_url))"
+)
 ORIGINAL_CALL_FORMAT_LINE = "tracker_state = tracker.current_state(EventVerbosity.ALL)"
 RECENT_EVENTS = 100  # far more than the handoff transcript's 6 messages need
 
@@ -78,8 +82,22 @@ def _install_event_class_cache() -> None:
 def _install_sqlite_pragmas() -> None:
     import sqlite3
 
+    import rasa.core.tracker_store as tracker_store
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
+    from sqlalchemy.pool import QueuePool
+
+    original = tracker_store.create_engine_kwargs
+    if not getattr(original, "_pooled", False):
+
+        def create_engine_kwargs(url: Any) -> dict[str, Any]:
+            if str(url).startswith("sqlite") and ":memory:" not in str(url):
+                return {"poolclass": QueuePool, "connect_args": {"check_same_thread": False}}
+            kwargs: dict[str, Any] = original(url)
+            return kwargs
+
+        create_engine_kwargs._pooled = True  # type: ignore[attr-defined]
+        tracker_store.create_engine_kwargs = create_engine_kwargs
 
     from bot.sqlite_pragmas import sqlite_pragmas
 

@@ -121,11 +121,13 @@ def test_the_action_response_validator_is_built_once() -> None:
 
 
 TRACKER_PRAGMAS_CHECK = """
-import sys, tempfile
+import inspect, sys, tempfile
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
+from sqlalchemy.pool import QueuePool
 from bot.nlu import rasa_speedups
 
+assert rasa_speedups.ORIGINAL_ENGINE_LINE in inspect.getsource(SQLTrackerStore.__init__)
 rasa_speedups.install()
 path = tempfile.mkdtemp() + "/tracker.db"
 store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=path)
@@ -133,11 +135,12 @@ with store.engine.connect() as conn:
     mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
     sync = conn.exec_driver_sql("PRAGMA synchronous").scalar()
 assert (mode, sync) == ("wal", 1), (mode, sync)  # 1 = NORMAL
+assert isinstance(store.engine.pool, QueuePool)  # connections kept, not opened per query
 print("ok")
 """
 
 
-def test_the_sqlite_tracker_store_uses_wal_without_a_full_sync() -> None:
+def test_the_sqlite_tracker_store_pools_connections_and_uses_wal() -> None:
     done = run_rasa("-c", TRACKER_PRAGMAS_CHECK, timeout=300)
     assert done.returncode == 0 and "ok" in done.stdout, done.stdout[-2000:] + done.stderr[-3000:]
 
