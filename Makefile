@@ -75,7 +75,9 @@ demo-data: setup  ## load 40 invented applications into the registry (to try sta
 	$(VENV)/status import bot/status/samples/applications-demo.csv
 
 .PHONY: bench
-bench: setup  ## latency: gateway and Rasa REST (starts the stack), knowledge search and builds
+bench: setup  ## benchmarks (each starts its own stack): open-loop load, latency, conversation length, search, channels
+	$(VENV)/python scripts/bench_load.py
+	$(VENV)/python scripts/bench_conversation.py
 	$(VENV)/python scripts/bench_latency.py
 	$(VENV)/python scripts/bench_kb.py
 	$(VENV)/python scripts/bench_status.py
