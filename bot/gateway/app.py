@@ -14,7 +14,8 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from bot.channels.telegram import runner as telegram_runner
-from bot.channels.telegram.runner import start_telegram, stop_telegram
+from bot.channels.telegram.runner import start_telegram, stop_telegram, telegram_application
+from bot.channels.telegram.team import TelegramTeam
 from bot.channels.zalo import webhook as zalo_webhook
 from bot.channels.zalo.setup import zalo_client
 from bot.console import router as console_router
@@ -41,9 +42,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.rasa = RasaClient(settings.rasa_instances, token, settings.rasa_timeout_seconds)
         app.state.http = httpx.AsyncClient(timeout=3.0)
+        # The composition root: channels first (their clients send on their own), then
+        # the desk that uses them, the dispatcher, the inbox; Telegram's handlers last.
+        telegram = telegram_application(settings) if settings.telegram_enabled else None
+        zalo = zalo_client(settings) if settings.zalo_enabled else None
+        senders = channel_senders(telegram, zalo)
         app.state.desk = desk = HandoffDesk(
             app.state.rasa,
-            {},
+            senders,
+            team=TelegramTeam(telegram) if telegram is not None else None,
             claim_timeout_minutes=settings.handoff_claim_timeout_minutes,
             expected_wait_minutes=settings.handoff_expected_wait_minutes,
             default_ward=settings.handoff_default_ward,
@@ -51,27 +58,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         key = secret(settings.address_hash_key).encode() or None
         dispatcher = Dispatcher(app.state.rasa, settings.ward_name, desk, key)
         app.state.inbox = inbox = Inbox(dispatcher, timedelta(seconds=settings.inbox_lease_seconds))
-        if settings.zalo_enabled:
-            app.state.zalo = zalo_client(settings)
-        if settings.telegram_enabled:
-            app.state.telegram, app.state.telegram_secret = await start_telegram(
-                settings, inbox, desk
-            )
-        senders = channel_senders(app.state)
-        desk.residents.update(senders)
+        app.state.zalo = zalo
+        app.state.telegram = telegram
+        if telegram is not None:
+            app.state.telegram_secret = await start_telegram(settings, telegram, inbox, desk)
         loops = [
             asyncio.create_task(notify_loop(settings.status_notify_interval_seconds, senders)),
             asyncio.create_task(handoff_loop(desk, settings.handoff_loop_interval_seconds)),
             asyncio.create_task(
-                inbox_loop(inbox, channel_repliers(app.state), settings.inbox_interval_seconds)
+                inbox_loop(inbox, channel_repliers(telegram, zalo), settings.inbox_interval_seconds)
             ),
             asyncio.create_task(retention_loop(settings)),
         ]
         yield
         for loop in loops:
             loop.cancel()
-        if settings.telegram_enabled:
-            await stop_telegram(app.state.telegram)
+        if telegram is not None:
+            await stop_telegram(telegram)
         await app.state.rasa.aclose()
         await app.state.http.aclose()
 

@@ -4,23 +4,25 @@ message that come late (the inbox loop)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.concurrency import run_in_threadpool
 from telegram.error import BadRequest, Forbidden
+from telegram.ext import Application
 
 from bot.channels.base import OutgoingMessage
 from bot.channels.telegram.bot import send as telegram_send
 from bot.channels.telegram.bot import telegram_replier
+from bot.channels.zalo.client import ZaloClient
 from bot.channels.zalo.errors import ZaloOutsideWindow
 from bot.channels.zalo.webhook import zalo_replier
 from bot.conversation.inbox import Replier
 from bot.conversation.outbox import PermanentFailure, Sender, deliver
 
 
-def channel_senders(state: Any) -> dict[str, Sender]:
+def channel_senders(
+    telegram: Application | None,  # type: ignore[type-arg]
+    zalo: ZaloClient | None,
+) -> dict[str, Sender]:
     senders: dict[str, Sender] = {}
-    telegram = getattr(state, "telegram", None)
     if telegram is not None:
 
         async def to_telegram(user_id: str, text: str) -> None:
@@ -34,7 +36,6 @@ def channel_senders(state: Any) -> dict[str, Sender]:
                 raise
 
         senders["telegram"] = to_telegram
-    zalo = getattr(state, "zalo", None)
     if zalo is not None:
 
         async def to_zalo(user_id: str, text: str) -> None:
@@ -47,7 +48,10 @@ def channel_senders(state: Any) -> dict[str, Sender]:
     return senders
 
 
-def channel_repliers(state: Any) -> dict[str, Replier]:
+def channel_repliers(
+    telegram: Application | None,  # type: ignore[type-arg]
+    zalo: ZaloClient | None,
+) -> dict[str, Replier]:
     """Late answers: pushed on Telegram and Zalo (with their buttons), left in the outbox
     for the web chat's next poll."""
 
@@ -57,10 +61,8 @@ def channel_repliers(state: Any) -> dict[str, Replier]:
                 await deliver({}, "web", user_id, message.text)
 
     repliers: dict[str, Replier] = {"web": to_web}
-    telegram = getattr(state, "telegram", None)
     if telegram is not None:
         repliers["telegram"] = telegram_replier(telegram)
-    zalo = getattr(state, "zalo", None)
     if zalo is not None:
         repliers["zalo"] = zalo_replier(zalo)
     return repliers

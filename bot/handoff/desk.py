@@ -134,17 +134,18 @@ class HandoffDesk:
         rasa: RasaClient,
         residents: dict[str, Sender],
         *,
+        team: TeamChannel | None = None,
         claim_timeout_minutes: float,
         expected_wait_minutes: int,
         default_ward: str = "",
     ) -> None:
         self._rasa = rasa
-        # Pushing channels (filled once Telegram/Zalo start); the web chat polls the outbox.
+        # Pushing channels (Telegram, Zalo); the web chat polls the outbox instead.
         self.residents = residents
         self._timeout = timedelta(minutes=claim_timeout_minutes)
         self._wait = expected_wait_minutes
         self._default_ward = default_ward
-        self.team: TeamChannel | None = None  # set when the Telegram channel starts
+        self.team = team  # the teams' Telegram groups; None: the console only
 
     # -- residents -----------------------------------------------------------------------
 

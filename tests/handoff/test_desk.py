@@ -67,9 +67,13 @@ class RecordingTeam:
 
 @pytest.fixture
 def desk() -> HandoffDesk:
-    d = HandoffDesk(RecordingRasa(), {}, claim_timeout_minutes=10, expected_wait_minutes=10)
-    d.team = RecordingTeam()
-    return d
+    return HandoffDesk(
+        RecordingRasa(),
+        {},
+        team=RecordingTeam(),
+        claim_timeout_minutes=10,
+        expected_wait_minutes=10,
+    )
 
 
 def pending(user: str) -> list[str]:

@@ -188,10 +188,10 @@ def build_handlers(
     )
 
 
-def build_application(
-    token: str, api_base: str, inbox: Inbox, desk: HandoffDesk | None = None
-) -> Application:  # type: ignore[type-arg]
-    app = (
+def build_application(token: str, api_base: str) -> Application:  # type: ignore[type-arg]
+    """The bot's application, not started and without handlers (``build_handlers`` adds
+    them once the inbox and the desk exist, which need this application's bot)."""
+    return (
         Application.builder()
         .token(token)
         .base_url(f"{api_base.rstrip('/')}/bot")
@@ -202,5 +202,3 @@ def build_application(
         .concurrent_updates(PersonOrder())
         .build()
     )
-    build_handlers(app, inbox, desk)
-    return app

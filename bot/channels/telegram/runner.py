@@ -15,8 +15,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.channels.body import json_object, same_secret
-from bot.channels.telegram.bot import build_application
-from bot.channels.telegram.team import TelegramTeam
+from bot.channels.telegram.bot import build_application, build_handlers
 from bot.conversation.inbox import Inbox
 from bot.handoff.desk import HandoffDesk
 from bot.settings import Settings, secret
@@ -26,13 +25,21 @@ router = APIRouter(tags=["telegram"])
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
+def telegram_application(settings: Settings) -> Application:  # type: ignore[type-arg]
+    """Built, not started: the team channel and the senders need its bot before the
+    inbox and the desk exist, and its handlers need those two (``start_telegram``)."""
+    return build_application(secret(settings.telegram_bot_token), settings.telegram_api_base)
+
+
 async def start_telegram(
-    settings: Settings, inbox: Inbox, desk: HandoffDesk | None = None
-) -> tuple[Application, str]:  # type: ignore[type-arg]
-    token = secret(settings.telegram_bot_token)
-    app = build_application(token, settings.telegram_api_base, inbox, desk)
-    if desk is not None:
-        desk.team = TelegramTeam(app)  # tickets are announced in the teams' groups
+    settings: Settings,
+    app: Application,  # type: ignore[type-arg]
+    inbox: Inbox,
+    desk: HandoffDesk,
+) -> str:
+    """Add the handlers, start the application (webhook or long polling); returns the
+    webhook's secret token."""
+    build_handlers(app, inbox, desk)
     await app.initialize()
     await app.start()
     hook_secret = secret(settings.telegram_webhook_secret) or secrets.token_urlsafe(32)
@@ -49,7 +56,7 @@ async def start_telegram(
             timeout=settings.telegram_poll_timeout_seconds, allowed_updates=Update.ALL_TYPES
         )
         logger.info("Telegram long polling started")
-    return app, hook_secret
+    return hook_secret
 
 
 async def stop_telegram(app: Application) -> None:  # type: ignore[type-arg]
