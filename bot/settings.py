@@ -156,6 +156,11 @@ class Settings(BaseSettings):
     # Web console at /console: how long a sign-in lasts; Secure cookies behind HTTPS.
     console_session_hours: float = Field(default=12.0, gt=0)
     console_secure_cookies: bool = False
+    # Pages of other sites that may show the web chat in a frame (a ward's portal), as
+    # CSP frame-ancestors sources ("https://phuong.example.gov.vn"); empty = none.
+    web_chat_frame_ancestors: str = ""
+    # The JSON API's OpenAPI documentation at /api/docs (off in production).
+    api_docs: bool = False
 
     @property
     def sqlalchemy_url(self) -> str:

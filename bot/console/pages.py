@@ -4,6 +4,7 @@ the response headers every console page carries."""
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
@@ -18,6 +19,8 @@ from fastapi.templating import Jinja2Templates
 
 from bot.db.base import as_utc, utcnow
 from bot.text.dates import VIETNAM
+
+logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -171,6 +174,21 @@ def _nonce(request: Request) -> str:
     return nonce
 
 
+_warned: list[bool] = []
+
+
+def _warn_insecure_cookies(request: Request) -> None:
+    """Once per process: the console is reached over HTTPS (directly or through a proxy
+    the gateway trusts) but its cookies would also travel over plain HTTP."""
+    settings = request.app.state.settings
+    if request.url.scheme == "https" and not settings.console_secure_cookies and not _warned:
+        _warned.append(True)
+        logger.warning(
+            "the console is served over HTTPS but CONSOLE_SECURE_COOKIES is false: set it "
+            "to true so sign-in cookies are never sent over plain HTTP"
+        )
+
+
 class ConsoleRoute(APIRoute):
     """Turns ``ConsoleProblem`` into its response, and gives every console response the
     same protective headers: no framing (the buttons act on residents' tickets), no
@@ -180,6 +198,7 @@ class ConsoleRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def guarded(request: Request) -> Response:
+            _warn_insecure_cookies(request)
             try:
                 response = await handler(request)
             except ConsoleProblem as problem:

@@ -78,7 +78,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.rasa.aclose()
         await app.state.http.aclose()
 
-    app = FastAPI(title="Trợ lý dịch vụ công", lifespan=lifespan, docs_url="/api/docs")
+    app = FastAPI(
+        title="Trợ lý dịch vụ công",
+        lifespan=lifespan,
+        docs_url="/api/docs" if settings.api_docs else None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json" if settings.api_docs else None,
+    )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
 
     @app.exception_handler(RecursionError)

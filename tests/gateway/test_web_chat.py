@@ -110,6 +110,24 @@ async def test_page_is_served(client: httpx.AsyncClient) -> None:
     page = await client.get("/")
     assert page.status_code == 200 and "Trợ lý dịch vụ công" in page.text
     assert (await client.get("/static/chat.js")).status_code == 200
+    # No other site may frame it or inject scripts; the API's docs are off by default.
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert page.headers["x-frame-options"] == "DENY"
+    assert (await client.get("/api/docs")).status_code == 404
+
+
+async def test_a_ward_portal_may_frame_the_chat(migrated_db: None) -> None:
+    settings = Settings(web_chat_frame_ancestors="https://phuong.example.gov.vn")
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as http:
+            page = await http.get("/")
+    assert (
+        "frame-ancestors https://phuong.example.gov.vn" in page.headers["content-security-policy"]
+    )
+    assert "x-frame-options" not in page.headers
 
 
 async def test_health_never_shows_the_rasa_token(fake_rasa: tuple[FakeRasa, int]) -> None:

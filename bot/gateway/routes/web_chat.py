@@ -74,8 +74,24 @@ class Reply(BaseModel):
 
 
 @router.get("/", include_in_schema=False)
-async def page() -> FileResponse:
-    return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+async def page(request: Request) -> FileResponse:
+    """The chat page, with headers that keep other sites from framing it (unless
+    WEB_CHAT_FRAME_ANCESTORS lets a ward's portal) and scripts to this site's own."""
+    settings: Settings = request.app.state.settings
+    ancestors = settings.web_chat_frame_ancestors.strip() or "'none'"
+    headers = {
+        "Cache-Control": "no-cache",
+        "Content-Security-Policy": (
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            f"connect-src 'self'; form-action 'self'; base-uri 'none'; "
+            f"frame-ancestors {ancestors}"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+    }
+    if ancestors == "'none'":
+        headers["X-Frame-Options"] = "DENY"  # for browsers without CSP frame-ancestors
+    return FileResponse(STATIC_DIR / "index.html", headers=headers)
 
 
 @router.get("/api/messages/pending", response_model=Reply)
