@@ -10,11 +10,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import audit
 from bot.console.deps import Staff
 from bot.console.pages import AUTHORS
 from bot.handoff import service
 from bot.handoff.metrics import WardFigures, ward_figures
 from bot.handoff.models import ACTIVE, CLAIMED, OPEN, Member, Team, Ticket, TicketMessage
+from bot.privacy import mask_pii
 
 
 @dataclass(frozen=True)
@@ -81,8 +83,9 @@ class Line:
     id: int
     kind: str  # resident | assistant | member | note
     author: str
-    text: str
+    text: str  # ID and phone numbers masked (bot.privacy)
     created_at: datetime
+    revealable: bool = False  # something was masked: a member may reveal it (audited)
 
 
 @dataclass(frozen=True)
@@ -139,8 +142,22 @@ def lines(session: Session, ticket_id: int, after_id: int = 0) -> list[Line]:
             author = names.get(m.member_id, "Thành viên tổ")
         else:
             author = AUTHORS.get(m.kind, m.kind)
-        result.append(Line(m.id, m.kind, author, m.text, m.created_at))
+        shown = mask_pii(m.text)
+        result.append(Line(m.id, m.kind, author, shown, m.created_at, shown != m.text))
     return result
+
+
+def reveal(session: Session, staff: Staff, ticket_id: int, message_id: int) -> str:
+    """The unmasked text of one message of a ticket this member may see; the audit log
+    records who revealed which message (Decree 13/2023: access to personal data)."""
+    visible_ticket(session, staff, ticket_id)
+    message = session.get(TicketMessage, message_id)
+    if message is None or message.ticket_id != ticket_id:
+        raise Hidden(f"Yêu cầu #{ticket_id} không có tin nhắn này.", 404)
+    audit.record(
+        session, f"console:{staff.username}", "reveal", f"ticket:{ticket_id}", f"tin {message_id}"
+    )
+    return message.text
 
 
 def ticket_page(session: Session, staff: Staff, ticket_id: int) -> TicketPage:
@@ -153,7 +170,7 @@ def ticket_page(session: Session, staff: Staff, ticket_id: int) -> TicketPage:
         team_name=team.name if team else ticket.ward,
         channel=ticket.channel,
         reason=ticket.reason,
-        question=ticket.question,
+        question=mask_pii(ticket.question),
         status=ticket.status,
         created_at=ticket.created_at,
         claimed_by=ticket.claimed_by,

@@ -213,6 +213,15 @@ def test_member_handles_a_resident_from_a_phone(
         page.locator(".line.resident", has_text=followup).wait_for(timeout=10_000)
         assert page.evaluate("window.stillTheSamePage === true")
 
+        # An ID number arrives masked; "Hiện đầy đủ" shows it in place (and is audited).
+        assert resident.say("Số căn cước của em là 079093001234 ạ") == []
+        masked = page.locator(".line.resident", has_text="Số căn cước của em")
+        masked.wait_for(timeout=10_000)
+        assert "079093001234" not in masked.inner_text()
+        masked.get_by_role("button", name="Hiện đầy đủ (được ghi nhật ký)").click()
+        expect(masked).to_contain_text("079093001234")
+        assert page.evaluate("window.stillTheSamePage === true")
+
         # An internal note: marked as such, never sent to the resident.
         page.get_by_label("Ghi chú nội bộ").fill("Có thể nhà mạng chặn tin nhắn; hẹn gọi lại")
         page.get_by_role("button", name="Lưu ghi chú").click()

@@ -260,6 +260,25 @@ def test_what_residents_type_is_shown_as_text(console: Console, team: TeamFixtur
         assert "&lt;script&gt;alert(" in html
 
 
+def test_numbers_are_masked_until_a_member_reveals_one(console: Console, team: TeamFixture) -> None:
+    ticket_id, _ = open_ticket(team, "Số CCCD của tôi 079093001234, sđt 0912345678")
+    console.login(team.lan)
+    page = console.http.get(f"/console/tickets/{ticket_id}").text
+    assert "079093001234" not in page and "0912345678" not in page
+    assert "Hiện đầy đủ" in page
+    polled = console.http.get(f"/console/tickets/{ticket_id}/messages", params={"after": 0})
+    first = polled.json()["messages"][0]
+    assert "079093001234" not in first["text"] and first["revealable"] is True
+
+    url = f"/console/tickets/{ticket_id}/messages/{first['id']}/reveal"
+    assert console.http.post(url, data={"csrf": "forged"}).status_code == 403
+    shown = console.http.post(url, data={"csrf": console.csrf()}, headers=JSON)
+    assert shown.json()["text"] == "Số CCCD của tôi 079093001234, sđt 0912345678"
+    page = console.http.post(url, data={"csrf": console.csrf()}).text  # without the script
+    assert "079093001234" in page
+    assert audited(ticket_id).count("reveal") == 2  # who looked, and at what, is recorded
+
+
 class BrokenTeamChat:
     """The Telegram team group failing in the middle of a member's reply."""
 

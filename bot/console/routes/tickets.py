@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -87,11 +88,30 @@ async def ticket_messages(
                 "kind": line.kind,
                 "author": line.author,
                 "text": line.text,
+                "revealable": line.revealable,
                 "at": local_time(line.created_at),
             }
             for line in update.lines
         ],
     }
+
+
+@router.post("/console/tickets/{ticket_id}/messages/{message_id}/reveal")
+async def reveal(request: Request, form: Form, ticket_id: int, message_id: int) -> Response:
+    """A masked message in full, for the member who asks (audited). JSON for the page's
+    script; without it, the ticket page with that message shown in full."""
+    as_json = wants_json(request)
+    try:
+        text = await in_session(queries.reveal, form.staff, ticket_id, message_id)
+        page = None if as_json else await in_session(queries.ticket_page, form.staff, ticket_id)
+    except queries.Hidden as exc:
+        raise ConsoleProblem(exc.status, str(exc), as_json=as_json) from exc
+    if page is None:
+        return JSONResponse({"text": text})
+    lines = [
+        replace(x, text=text, revealable=False) if x.id == message_id else x for x in page.lines
+    ]
+    return render(request, "ticket.html", {"staff": form.staff, "t": replace(page, lines=lines)})
 
 
 async def _act(
