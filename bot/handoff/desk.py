@@ -14,7 +14,9 @@ process loses nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -146,6 +148,11 @@ class HandoffDesk:
         self._wait = expected_wait_minutes
         self._default_ward = default_ward
         self.team = team  # the teams' Telegram groups; None: the console only
+        # Team-group posts (announcements, relays) are made by the desk's loop, which a
+        # resident's request only wakes: Telegram's ~20 posts a minute per group never
+        # hold up a resident, and one poster posts each thing once.
+        self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # -- residents -----------------------------------------------------------------------
 
@@ -160,16 +167,16 @@ class HandoffDesk:
         ticket = found
         if is_cancel(text):
             closed = await in_session(_close_by_resident, ticket.id)
-            if self.team is not None:
-                await self.team.closed(closed, "Người dân đã hủy yêu cầu.")
+            if self.team is not None:  # the group's post is edited, not in this request
+                self._in_background(self.team.closed(closed, "Người dân đã hủy yêu cầu."))
             await self._resume_rasa(channel, user_id)
             return [OutgoingMessage(text=notices.CANCELLED)]
         if text.startswith("/"):  # a button from before the handoff
             if text == "/request_human":
                 return [waiting(ticket.id, ticket.claimer)]
             return [OutgoingMessage(text=notices.TEXT_ONLY, buttons=[CANCEL_BUTTON])]
-        message_id = await in_session(_add_resident_message, ticket.id, text)
-        await self._relay(ticket, message_id, text)
+        await in_session(_add_resident_message, ticket.id, text)
+        self.wake()  # relayed to the team's group by the desk's loop, not in this request
         if ticket.status == OPEN:
             return [OutgoingMessage(text=notices.forwarded(ticket.id))]
         return []
@@ -209,7 +216,7 @@ class HandoffDesk:
                 {"event": "pause"},
             ],
         )
-        await self._announce(ticket, context)
+        self.wake()  # announced in the team's group by the desk's loop, not in this request
         text = notices.started(ticket.id, ticket.team_name, ticket.hours, self._wait, utcnow())
         return [OutgoingMessage(text=text, buttons=[CANCEL_BUTTON])]
 
@@ -263,14 +270,27 @@ class HandoffDesk:
         if self.team is not None:
             for ticket in await in_session(_unannounced):
                 await self._announce(ticket, await in_session(_context, ticket.id))
-            for ticket, message_id, text in await in_session(
-                _unrelayed, utcnow() - timedelta(seconds=5)
-            ):
+            for ticket, message_id, text in await in_session(_unrelayed, utcnow()):
                 await self._relay(ticket, message_id, text)
         for channel, user_id in await in_session(_unresumed):
             await self._resume_rasa(channel, user_id)
 
+    def wake(self) -> None:
+        """Something waits to be posted in a team's group: the loop runs at once."""
+        self._wake.set()
+
+    async def wait_for_work(self, seconds: float) -> None:
+        """Until ``wake`` or ``seconds`` pass, whichever comes first."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        self._wake.clear()
+
     # -- helpers -------------------------------------------------------------------------
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)  # kept until done: the loop holds only weak references
+        task.add_done_callback(self._tasks.discard)
 
     async def _to_resident(self, ticket: TicketInfo, text: str) -> None:
         await deliver(self.residents, ticket.channel, ticket.user_id, text)
@@ -486,12 +506,13 @@ def _mark_resumed(session: Any, ticket_id: int) -> None:
 
 
 async def handoff_loop(desk: HandoffDesk, interval: float) -> None:
-    """The desk's periodic pass, in the one process holding the duty when several
-    gateways run (each would tell residents and announce tickets again)."""
+    """The desk's pass, every ``interval`` and whenever a resident's request wakes it, in
+    the one process holding the duty when several gateways run (each would tell residents
+    and post in the groups again; another gateway's tickets wait for the next pass)."""
     while True:
         try:
             if await in_session(hold, "handoff-tick", timedelta(seconds=3 * interval)):
                 await desk.tick()
         except Exception:  # a database hiccup must not stop the next pass
             logger.exception("handoff pass failed")
-        await asyncio.sleep(interval)
+        await desk.wait_for_work(interval)
