@@ -138,6 +138,9 @@ class Settings(BaseSettings):
     zalo_max_event_age_seconds: int = 300
     # Quick-reply button type: "oa.query.hide" sends the payload back as the user's text.
     zalo_button_type: str = "oa.query.hide"
+    # Answers name the resident's message they reply to (recipient.message_id), so Zalo
+    # counts them as replies, not proactive messages. False: by user id, as before.
+    zalo_reply_by_message_id: bool = True
 
     # Public name shown to residents, e.g. "phường Tây Hồ".
     ward_name: str = "phường"

@@ -106,19 +106,20 @@ def main() -> int:
                 wait(lambda: len(telegram.to(chat)) >= 1)
 
             def via_zalo(i: int) -> None:
-                user = uuid.uuid4().hex
+                user, msg_id = uuid.uuid4().hex, uuid.uuid4().hex
                 event = {
                     "event_name": "user_send_text",
                     "app_id": APP_ID,
                     "sender": {"id": user},
                     "recipient": {"id": "oa"},
-                    "message": {"text": "xin chào", "msg_id": uuid.uuid4().hex},
+                    "message": {"text": "xin chào", "msg_id": msg_id},
                     "timestamp": str(int(time.time() * 1000)),
                 }
                 body = json.dumps(event).encode()
                 mac = signature(APP_ID, body, event["timestamp"], OA_SECRET)
                 http.post("/webhooks/zalo", content=body, headers={"X-ZEvent-Signature": mac})
-                wait(lambda: any(m["recipient"]["user_id"] == user for m in zalo.sent))
+                # The answer names the message it replies to (recipient.message_id).
+                wait(lambda: any(m["recipient"].get("message_id") == msg_id for m in zalo.sent))
 
             rows = []
             for name, once in (

@@ -11,7 +11,12 @@ import pytest
 from sqlalchemy import delete
 
 from bot.channels.zalo.client import ZaloClient
-from bot.channels.zalo.errors import ZaloError, ZaloOutsideWindow, ZaloUnavailable
+from bot.channels.zalo.errors import (
+    ZaloError,
+    ZaloOutsideWindow,
+    ZaloRateLimited,
+    ZaloUnavailable,
+)
 from bot.channels.zalo.tokens import TokenPair, TokenStore, ZaloToken
 from bot.db import session_scope
 from tests.channels.fake_zalo import FakeZalo
@@ -39,7 +44,9 @@ def test_send_text(zalo: tuple[FakeZalo, ZaloClient, TokenStore]) -> None:
 def test_buttons_are_capped(zalo: tuple[FakeZalo, ZaloClient, TokenStore]) -> None:
     fake, client, _ = zalo
     client.send_buttons("u1", "Chọn một mục", [(f"Mục {i}", f"/p{i}") for i in range(7)])
-    buttons = fake.sent[0]["message"]["attachment"]["payload"]["buttons"]
+    payload = fake.sent[0]["message"]["attachment"]["payload"]
+    assert "template_type" not in payload  # v3's button template, not the old list
+    buttons = payload["buttons"]
     assert len(buttons) == 5 and buttons[0] == {
         "title": "Mục 0",
         "type": "oa.query.hide",
@@ -99,6 +106,12 @@ def test_zalo_error_codes_are_not_retried(zalo: tuple[FakeZalo, ZaloClient, Toke
     fake, client, _ = zalo
     fake.answer_error = -213
     with pytest.raises(ZaloOutsideWindow):
+        client.send_text("u1", "hi")
+    fake.answer_error = -230  # no interaction for 7 days: this message cannot go
+    with pytest.raises(ZaloOutsideWindow):
+        client.send_text("u1", "hi")
+    fake.answer_error = -32  # a sending limit: not permanent, the outbox tries again later
+    with pytest.raises(ZaloRateLimited):
         client.send_text("u1", "hi")
     fake.answer_error = -201
     with pytest.raises(ZaloError, match="-201"):

@@ -64,15 +64,20 @@ def post_event(
     )
 
 
+SENT_BY: dict[str, str] = {}  # Zalo msg_id -> the resident who sent it
+
+
 def text_event(
     text: str, user: str | None = None, msg_id: str | None = None, age_ms: int = 0
 ) -> dict[str, Any]:
+    user, msg_id = user or uuid.uuid4().hex, msg_id or uuid.uuid4().hex
+    SENT_BY[msg_id] = user
     return {
         "event_name": "user_send_text",
         "app_id": APP_ID,
-        "sender": {"id": user or uuid.uuid4().hex},
+        "sender": {"id": user},
         "recipient": {"id": "oa"},
-        "message": {"text": text, "msg_id": msg_id or uuid.uuid4().hex},
+        "message": {"text": text, "msg_id": msg_id},
         "timestamp": str(int(time.time() * 1000) - age_ms),
     }
 
@@ -85,14 +90,20 @@ def wait_for(predicate: Callable[[], bool], seconds: float = 5.0) -> None:
 
 
 def sent_to(zalo: FakeZalo, user: str) -> list[dict[str, Any]]:
-    return [m["message"] for m in zalo.sent if m["recipient"]["user_id"] == user]
+    """Messages to ``user``: by user id, or as replies to one of their messages."""
+    return [
+        m["message"]
+        for m in zalo.sent
+        if m["recipient"].get("user_id") == user
+        or SENT_BY.get(m["recipient"].get("message_id", "")) == user
+    ]
 
 
 def test_text_in_answer_out_with_buttons(stack: tuple[str, FakeRasa, FakeZalo]) -> None:
     url, rasa, zalo = stack
-    user = uuid.uuid4().hex
+    user, msg_id = uuid.uuid4().hex, uuid.uuid4().hex
     started = time.monotonic()
-    assert post_event(url, text_event("quên mật khẩu", user)).status_code == 200
+    assert post_event(url, text_event("quên mật khẩu", user, msg_id)).status_code == 200
     assert time.monotonic() - started < 1.0  # acknowledged before the answer is computed
     wait_for(lambda: len(sent_to(zalo, user)) == 2)
     first, second = sent_to(zalo, user)
@@ -100,6 +111,9 @@ def test_text_in_answer_out_with_buttons(stack: tuple[str, FakeRasa, FakeZalo]) 
     assert first["attachment"]["payload"]["buttons"][0]["payload"] == "/request_human"
     assert second["text"].startswith("Nguồn:")
     assert rasa.received[-1]["sender"] == f"zalo:{user}"
+    # Replies name the message they answer: Zalo counts them as replies, not proactive.
+    replies = [m["recipient"] for m in zalo.sent if "message_id" in m["recipient"]]
+    assert replies.count({"message_id": msg_id}) == 2
 
 
 def test_mac_prefix_accepted(stack: tuple[str, FakeRasa, FakeZalo]) -> None:

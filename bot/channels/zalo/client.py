@@ -44,8 +44,12 @@ class ZaloClient:
         timeout: float = 10.0,
         attempts: int = 3,
         button_type: str = "oa.query.hide",
+        reply_by_message_id: bool = True,
     ) -> None:
         self.app_id, self.secret_key, self.store = app_id, secret_key, store
+        # A reply names the resident's message it answers (recipient.message_id): Zalo
+        # counts it within the free replies to that message, not as a proactive message.
+        self.reply_by_message_id = reply_by_message_id
         self.api_base, self.oauth_base = api_base.rstrip("/"), oauth_base.rstrip("/")
         self.timeout, self.button_type = timeout, button_type
         self.http = requests.Session()
@@ -107,8 +111,15 @@ class ZaloClient:
         return pair
 
     # -- messages ------------------------------------------------------------------------
-    def _send(self, message: dict[str, Any], user_id: str) -> dict[str, Any]:
-        payload = {"recipient": {"user_id": user_id}, "message": message}
+    def _send(
+        self, message: dict[str, Any], user_id: str, reply_to: str | None = None
+    ) -> dict[str, Any]:
+        recipient = (
+            {"message_id": reply_to}
+            if reply_to and self.reply_by_message_id
+            else {"user_id": user_id}
+        )
+        payload = {"recipient": recipient, "message": message}
         pair = self.access_token()
         for attempt in (1, 2):
             body = self._call(
@@ -126,18 +137,23 @@ class ZaloClient:
             raise error
         raise AssertionError("unreachable")
 
-    def send_text(self, user_id: str, text: str) -> dict[str, Any]:
-        return self._send({"text": text[:MAX_TEXT]}, user_id)
+    def send_text(self, user_id: str, text: str, reply_to: str | None = None) -> dict[str, Any]:
+        """``reply_to``: the id of the resident's message this answers, if it does."""
+        return self._send({"text": text[:MAX_TEXT]}, user_id, reply_to)
 
     def send_buttons(
-        self, user_id: str, text: str, buttons: list[tuple[str, str]]
+        self,
+        user_id: str,
+        text: str,
+        buttons: list[tuple[str, str]],
+        reply_to: str | None = None,
     ) -> dict[str, Any]:
-        """Text with quick-reply buttons (title, payload sent back as the user's text)."""
+        """Text with quick-reply buttons (title, payload sent back as the user's text):
+        OA API v3's button template (``oa.query.hide`` by default, ZALO_BUTTON_TYPE); the
+        older list template is not supported on v3."""
         template = {
             "type": "template",
             "payload": {
-                "template_type": "list",
-                "elements": [{"title": text[:100], "subtitle": text[100:500]}],
                 "buttons": [
                     {
                         "title": title[:MAX_BUTTON_TITLE],
@@ -148,4 +164,4 @@ class ZaloClient:
                 ],
             },
         }
-        return self._send({"text": text[:MAX_TEXT], "attachment": template}, user_id)
+        return self._send({"text": text[:MAX_TEXT], "attachment": template}, user_id, reply_to)

@@ -26,16 +26,24 @@ class ZaloUnavailable(ZaloError):
     """Network error or 5xx after the retries."""
 
 
+class ZaloRateLimited(ZaloError):
+    """Zalo refused for now (-32, believed to be a sending limit): try again later, not a
+    permanent refusal."""
+
+
 class ZaloRefreshFailed(ZaloError):
     """The refresh token was refused: re-authorise the OA app and set ZALO_REFRESH_TOKEN."""
 
 
 TOKEN_CODES = {-216, -124, -14014}
-WINDOW_CODES = {-213, -230, -32}
+# -213: the user does not follow the OA or the reply window is over; -230: the user has not
+# interacted with the OA for 7 days. Both permanent for this message.
+WINDOW_CODES = {-213, -230}
+RATE_CODES = {-32}
 KNOWN = {
     -216: "access token không hợp lệ hoặc đã hết hạn",
     -213: "người dùng chưa quan tâm OA hoặc đã quá thời gian được phép trả lời",
-    -230: "người dùng không tương tác với OA trong thời gian cho phép",
+    -230: "người dùng không tương tác với OA trong 7 ngày qua",
     -201: "tham số không hợp lệ (kiểm tra nội dung tin nhắn, nút bấm)",
     -32: "vượt giới hạn gửi tin",
 }
@@ -47,4 +55,6 @@ def error_for(code: int, message: str) -> ZaloError:
         return ZaloTokenExpired(code, message)
     if code in WINDOW_CODES:
         return ZaloOutsideWindow(code, message)
+    if code in RATE_CODES:
+        return ZaloRateLimited(code, message)
     return ZaloError(code, message)

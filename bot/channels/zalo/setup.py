@@ -17,4 +17,5 @@ def zalo_client(settings: Settings) -> ZaloClient:
         api_base=settings.zalo_api_base,
         oauth_base=settings.zalo_oauth_base,
         button_type=settings.zalo_button_type,
+        reply_by_message_id=settings.zalo_reply_by_message_id,
     )

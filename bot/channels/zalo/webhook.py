@@ -72,8 +72,14 @@ def verify(settings: Settings, body: bytes, event: dict[str, Any], headers: Any)
         raise HTTPException(403, "stale event")
 
 
-async def deliver(client: ZaloClient, user_id: str, messages: list[OutgoingMessage]) -> None:
-    """Send answers within Zalo's limits; log what cannot be delivered, with the reason."""
+async def deliver(
+    client: ZaloClient,
+    user_id: str,
+    messages: list[OutgoingMessage],
+    reply_to: str | None = None,
+) -> None:
+    """Send answers within Zalo's limits; log what cannot be delivered, with the reason.
+    ``reply_to``: the resident's message they answer (Zalo's msg_id)."""
     for message in messages:
         parts = split_message(message.text, MAX_TEXT) if message.text else []
         for i, part in enumerate(parts):
@@ -81,9 +87,9 @@ async def deliver(client: ZaloClient, user_id: str, messages: list[OutgoingMessa
             try:
                 if last and message.buttons:
                     buttons = [(b.title, b.payload) for b in message.buttons]
-                    await run_in_threadpool(client.send_buttons, user_id, part, buttons)
+                    await run_in_threadpool(client.send_buttons, user_id, part, buttons, reply_to)
                 else:
-                    await run_in_threadpool(client.send_text, user_id, part)
+                    await run_in_threadpool(client.send_text, user_id, part, reply_to)
             except ZaloError as exc:
                 logger.warning("Zalo message to %s not delivered: %s", user_id, exc)
                 return
@@ -106,9 +112,12 @@ def resident_message(event: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-def zalo_replier(client: ZaloClient) -> Replier:
+def zalo_replier(client: ZaloClient, reply_to: str | None = None) -> Replier:
+    """Answers to a resident's message: ``reply_to`` is its msg_id when known (an answer
+    given at once); late answers go by user id."""
+
     async def reply(user_id: str, messages: list[OutgoingMessage]) -> None:
-        await deliver(client, user_id, messages)
+        await deliver(client, user_id, messages, reply_to)
 
     return reply
 
@@ -128,10 +137,16 @@ def _background(coroutine: Any) -> None:
     task.add_done_callback(_tasks.discard)
 
 
+def message_id_of(event: dict[str, Any]) -> str | None:
+    """Zalo's id of the resident's message, when the event carries one."""
+    found = field(event, "message", "msg_id")
+    return str(found)[:200] if isinstance(found, str | int) and found else None
+
+
 def event_id(event: dict[str, Any]) -> str:
-    message_id = field(event, "message", "msg_id")
+    message_id = message_id_of(event)
     if message_id:
-        return str(message_id)[:200]
+        return message_id
     person = field(event, "sender", "id") or field(event, "follower", "id") or ""
     return f"{event.get('event_name')}:{person}:{event.get('timestamp')}"[:200]
 
@@ -156,5 +171,6 @@ async def zalo_webhook(request: Request) -> dict[str, bool]:
     inbox: Inbox = request.app.state.inbox
     message_id = await inbox.accept("zalo", user_id, text, event_id(event))
     if message_id is not None:
-        _background(inbox.answer(message_id, "zalo", user_id, text, zalo_replier(client)))
+        replier = zalo_replier(client, reply_to=message_id_of(event))
+        _background(inbox.answer(message_id, "zalo", user_id, text, replier))
     return {"ok": True}
