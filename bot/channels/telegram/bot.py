@@ -130,7 +130,16 @@ def build_handlers(
     replier = telegram_replier(app)
 
     async def once(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        # A retried webhook (same update_id) is handled once.
+        # A retried webhook (same update_id) is handled once. A resident's message or button
+        # in a private chat is not marked here: the inbox keeps it once under the same id,
+        # and if the gateway dies before storing it, Telegram's retry must get through.
+        chat = update.effective_chat
+        if (
+            chat is not None
+            and chat.type == ChatType.PRIVATE
+            and (update.message is not None or update.callback_query is not None)
+        ):
+            return
         if not await run_in_threadpool(first_time, "telegram", str(update.update_id)):
             raise ApplicationHandlerStop
 

@@ -2,7 +2,9 @@
 
 Long polling by default (works behind NAT, no public URL). With TELEGRAM_WEBHOOK_BASE_URL
 set, Telegram is told to POST updates to {base}/webhooks/telegram with a secret token that
-every request must carry (wrong or missing: 403, nothing processed).
+every request must carry (wrong or missing: 403, nothing processed); an update is answered
+200 only after it was handled, so nothing Telegram delivered is lost when the gateway dies
+(long polling confirms updates as soon as they are fetched: use the webhook in production).
 """
 
 from __future__ import annotations
@@ -79,5 +81,8 @@ async def telegram_webhook(request: Request) -> dict[str, bool]:
         raise HTTPException(400, "body must be a Telegram update") from exc
     if update is None:
         raise HTTPException(400, "body must be a Telegram update")
-    await app.update_queue.put(update)  # acknowledged now, processed by the application
+    # Acknowledged only once handled (a resident's message is in the inbox by then): if the
+    # gateway dies first, Telegram delivers the update again. Each person's updates still
+    # go in order (the application's update processor).
+    await app.update_processor.process_update(update, app.process_update(update))
     return {"ok": True}
