@@ -15,19 +15,15 @@ from datetime import timedelta
 from starlette.concurrency import run_in_threadpool
 
 from bot.conversation.outbox import Sender, push_once
-from bot.db import session_scope
+from bot.db import in_session, session_scope
 from bot.db.duties import hold
 from bot.status.notifier import collect
 
 logger = logging.getLogger(__name__)
 
 
-def collect_once(duty_seconds: float = 60.0) -> int:
-    """Queue the status changes subscribers have not been told about; only in the one
-    process holding the duty when several gateways run (each would queue them again)."""
-    with session_scope() as session:
-        if not hold(session, "status-collect", timedelta(seconds=duty_seconds)):
-            return 0
+def collect_once() -> int:
+    """Queue the status changes subscribers have not been told about."""
     with session_scope() as session:
         return collect(session)
 
@@ -35,7 +31,12 @@ def collect_once(duty_seconds: float = 60.0) -> int:
 async def notify_loop(interval: float, senders: dict[str, Sender] | None = None) -> None:
     while True:
         try:
-            queued = await run_in_threadpool(collect_once, 3 * interval)
+            # Only the process holding the duty queues them (several gateways would each
+            # queue them again); every gateway pushes what is queued (leased per message).
+            duty = timedelta(seconds=3 * interval)
+            queued = 0
+            if await in_session(hold, "status-collect", duty):
+                queued = await run_in_threadpool(collect_once)
             if queued:
                 logger.info("queued %d status update(s) for subscribers", queued)
             if senders:
