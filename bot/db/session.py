@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
+from fastapi import Depends
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -66,3 +67,15 @@ async def in_session(fn: Callable[..., T], *args: Any) -> T:
             return fn(session, *args)
 
     return await run_in_threadpool(work)
+
+
+def get_session() -> Iterator[Session]:
+    """A route's database session: one transaction per request, committed before the
+    response leaves (scope "function"), rolled back if the route raises. Routes that take
+    it are plain ``def``: FastAPI runs them, and this, in its thread pool, off the event
+    loop. Async code that must await between database steps uses ``in_session``."""
+    with session_scope() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

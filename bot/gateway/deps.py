@@ -1,4 +1,5 @@
-"""FastAPI dependencies: objects built once at start-up, kept on ``app.state``."""
+"""FastAPI dependencies: objects built once at start-up, kept on ``app.state`` (the
+request's database session is ``bot.db.SessionDep``)."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ from bot.console.pages import (
     render,
     wants_json,
 )
-from bot.db import in_session
+from bot.db import SessionDep, in_session
 from bot.handoff.desk import HandoffDesk
 from bot.handoff.models import CLOSED
 from bot.handoff.service import HandoffError
@@ -46,10 +46,13 @@ def _desk(request: Request) -> HandoffDesk:
 
 
 @router.get("/console")
-async def queue_page(
-    request: Request, staff: SignedIn, ward: Annotated[str, Query(alias="phuong")] = ""
+def queue_page(
+    request: Request,
+    staff: SignedIn,
+    session: SessionDep,
+    ward: Annotated[str, Query(alias="phuong")] = "",
 ) -> Response:
-    data = await in_session(queries.queue, staff, ward.strip() or None)
+    data = queries.queue(session, staff, ward.strip() or None)
     return render(request, "queue.html", {"staff": staff, "q": data})
 
 
@@ -61,22 +64,25 @@ async def _visible(staff: Staff, ticket_id: int, *, as_json: bool = False) -> No
 
 
 @router.get("/console/tickets/{ticket_id}")
-async def ticket_page(request: Request, staff: SignedIn, ticket_id: int) -> Response:
+def ticket_page(request: Request, staff: SignedIn, session: SessionDep, ticket_id: int) -> Response:
     try:
-        page = await in_session(queries.ticket_page, staff, ticket_id)
+        page = queries.ticket_page(session, staff, ticket_id)
     except queries.Hidden as exc:
         raise ConsoleProblem(exc.status, str(exc)) from exc
     return render(request, "ticket.html", {"staff": staff, "t": page})
 
 
 @router.get("/console/tickets/{ticket_id}/messages")
-async def ticket_messages(
-    staff: SignedInApi, ticket_id: int, after: Annotated[int, Query(ge=0)] = 0
+def ticket_messages(
+    staff: SignedInApi,
+    session: SessionDep,
+    ticket_id: int,
+    after: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """New lines of the transcript for the page's script, and the ticket's state (the page
     offers a reload when someone else claimed, passed back or closed it)."""
     try:
-        update = await in_session(queries.update, staff, ticket_id, after)
+        update = queries.update(session, staff, ticket_id, after)
     except queries.Hidden as exc:
         raise ConsoleProblem(exc.status, str(exc), as_json=True) from exc
     return {
@@ -97,13 +103,15 @@ async def ticket_messages(
 
 
 @router.post("/console/tickets/{ticket_id}/messages/{message_id}/reveal")
-async def reveal(request: Request, form: Form, ticket_id: int, message_id: int) -> Response:
+def reveal(
+    request: Request, form: Form, session: SessionDep, ticket_id: int, message_id: int
+) -> Response:
     """A masked message in full, for the member who asks (audited). JSON for the page's
     script; without it, the ticket page with that message shown in full."""
     as_json = wants_json(request)
     try:
-        text = await in_session(queries.reveal, form.staff, ticket_id, message_id)
-        page = None if as_json else await in_session(queries.ticket_page, form.staff, ticket_id)
+        text = queries.reveal(session, form.staff, ticket_id, message_id)
+        page = None if as_json else queries.ticket_page(session, form.staff, ticket_id)
     except queries.Hidden as exc:
         raise ConsoleProblem(exc.status, str(exc), as_json=as_json) from exc
     if page is None:

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.channels.base import OutgoingMessage
 from bot.conversation.inbox import Inbox
 from bot.conversation.outbox import pending
-from bot.db import session_scope
+from bot.db import SessionDep, session_scope
 from bot.gateway.deps import get_inbox
 from bot.gateway.static_files import STATIC_DIR
 from bot.handoff.service import active_ticket
@@ -95,22 +95,17 @@ async def page(request: Request) -> FileResponse:
 
 
 @router.get("/api/messages/pending", response_model=Reply)
-async def pending_messages(sender: str, after: int | None = None) -> Reply:
+def pending_messages(session: SessionDep, sender: str, after: int | None = None) -> Reply:
     """Messages the assistant sent on its own (a team member's replies, status updates),
     polled by the web chat; ``after`` acknowledges those up to that id."""
     if not _SENDER.match(sender):
         raise HTTPException(422, "Mã người gửi không hợp lệ.")
-    rows, handoff = await run_in_threadpool(_take, sender, after)
+    rows = pending(session, "web", sender, after)
     return Reply(
         messages=[OutgoingMessage(text=t) for _, t in rows],
-        handoff=handoff,
+        handoff=_handed_off(session, sender),
         last=rows[-1][0] if rows else after,
     )
-
-
-def _take(sender: str, after: int | None) -> tuple[list[tuple[int, str]], bool]:
-    with session_scope() as session:
-        return pending(session, "web", sender, after), _handed_off(session, sender)
 
 
 def _handed_off(session: Session, sender: str) -> bool:
