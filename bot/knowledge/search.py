@@ -72,6 +72,16 @@ def bm25_tokens(text: str) -> list[str]:
     return syllables + [f"{a}_{b}" for a, b in itertools.pairwise(syllables)]
 
 
+def accented_tokens(text: str) -> list[str]:
+    """Syllables and bigrams with their tone marks: "khai tử" is not "khai tự" or "khái
+    tu", which folding makes one word."""
+    syllables = normalize(text).split()
+    return syllables + [f"{a}_{b}" for a, b in itertools.pairwise(syllables)]
+
+
+ACCENT_WEIGHT = 0.25  # of the accented BM25 in an article's BM25 score
+
+
 QUESTION_SENTENCES = 2
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 
@@ -247,6 +257,15 @@ class Searcher:
                 article_tokens[self.unit_article[i]].extend(tokens)
         self.bm25 = Bm25Matrix(article_tokens)
         self.bm25_units = Bm25Matrix(unit_tokens)
+        # The same over accented text: a question typed with accents, or restored from
+        # unaccented text, matches its exact words more sharply.
+        unit_accented = [accented_tokens(u["text"]) for u in self.units]
+        article_accented: list[list[str]] = [[] for _ in self.article_ids]
+        for i, tokens in enumerate(unit_accented):
+            if self.units[i]["kind"] != "question":
+                article_accented[self.unit_article[i]].extend(tokens)
+        self.bm25_accented = Bm25Matrix(article_accented)
+        self.bm25_units_accented = Bm25Matrix(unit_accented)
         self.restorer = DiacriticRestorer(u["text"] for u in self.units)
         self.calibration: dict[str, Any] = meta.get("calibration") or {}
         # Query embeddings by normalised text: button payloads and the questions many
@@ -259,6 +278,14 @@ class Searcher:
         # Embedding time grows with length; a rambling message's last syllables hold
         # its question ("... giờ phải làm sao"), and BM25 still reads every word.
         return " ".join(text.split()[-DENSE_MAX_SYLLABLES:])
+
+    def accented_query_tokens(self, query: str) -> list[str]:
+        """The query's accented tokens (restored when typed without accents), its
+        question part counted twice as in ``query_tokens``."""
+        restore = normalize if has_diacritics(query) else self.restorer.restore
+        tokens = accented_tokens(restore(query))
+        asked = question_part(query)
+        return tokens + accented_tokens(restore(asked)) if asked else tokens
 
     def embed_query(self, query: str) -> Vectors:
         return self._embed(self.dense_query_text(query))
@@ -290,16 +317,25 @@ class Searcher:
             best = best + LINE_WEIGHT * best_line
         return best, best_question
 
-    def _bm25_scores(self, tokens: list[str], exclude: set[int]) -> np.ndarray:
+    def _bm25_scores(
+        self, tokens: list[str], exclude: set[int], accented: list[str] | None = None
+    ) -> np.ndarray:
         # Article-level BM25 (title, questions and body together) plus the best single
-        # unit, so a resident's phrasing that matches one alternative question counts.
-        article = self.bm25.scores(tokens)
-        unit = self.bm25_units.scores(tokens)
-        if exclude:
-            unit[list(exclude)] = 0.0
-        best_unit = np.zeros(len(self.article_ids))
-        np.maximum.at(best_unit, self.unit_article, unit)
-        return article + best_unit
+        # unit, so a resident's phrasing that matches one alternative question counts;
+        # the same over accented words, weighted less (restored accents can be wrong).
+        def score(articles: Bm25Matrix, units: Bm25Matrix, query: list[str]) -> np.ndarray:
+            article = articles.scores(query)
+            unit = units.scores(query)
+            if exclude:
+                unit[list(exclude)] = 0.0
+            best_unit = np.zeros(len(self.article_ids))
+            np.maximum.at(best_unit, self.unit_article, unit)
+            return article + best_unit
+
+        total = score(self.bm25, self.bm25_units, tokens)
+        if accented:
+            total += ACCENT_WEIGHT * score(self.bm25_accented, self.bm25_units_accented, accented)
+        return total
 
     def _coverage(
         self, tokens: list[str], article: int, exclude: set[int]
@@ -360,7 +396,11 @@ class Searcher:
         else:
             vector = query_vector if query_vector is not None else self._embed(dense_text)
             dense, dense_question = self._dense_scores(vector, exclude)
-        bm25 = self._bm25_scores(tokens, exclude) if mode != "dense" else np.zeros(len(dense))
+        bm25 = (
+            self._bm25_scores(tokens, exclude, self.accented_query_tokens(query))
+            if mode != "dense"
+            else np.zeros(len(dense))
+        )
         bm25_rank, dense_rank = _ranks(bm25), _ranks(dense)
         if mode == "hybrid":
             fused = 1.0 / (RRF_K + bm25_rank) + 1.0 / (RRF_K + dense_rank)

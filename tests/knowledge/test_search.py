@@ -6,7 +6,7 @@ import pytest
 
 from bot.knowledge.evaluation import ModeReport, evaluate, load_questions
 from bot.knowledge.restore import DiacriticRestorer
-from bot.knowledge.search import Mode, Searcher, bm25_tokens, query_tokens
+from bot.knowledge.search import Mode, Searcher, accented_tokens, bm25_tokens, query_tokens
 from bot.settings import ROOT
 
 FLOORS = {"hit@1": 0.90, "hit@1 unaccented": 0.85, "out-of-scope rejection": 0.90}
@@ -29,6 +29,17 @@ def test_the_question_at_the_end_of_a_long_message_counts_twice() -> None:
     tokens = query_tokens(story)
     assert tokens.count("cho") == 1 and tokens.count("the") == 2 and tokens.count("tui") == 2
     assert query_tokens("Làm lại thẻ mất bao nhiêu?") == bm25_tokens("Làm lại thẻ mất bao nhiêu?")
+
+
+def test_accented_tokens_keep_the_tone_marks_folding_loses() -> None:
+    assert accented_tokens("Khai tử") == ["khai", "tử", "khai_tử"]
+    assert accented_tokens("khai tự") != accented_tokens("khai tử")
+    assert bm25_tokens("khai tự") == bm25_tokens("khai tử")  # what folding alone sees
+
+
+def test_an_accented_question_finds_the_article_its_exact_words_name(searcher: Searcher) -> None:
+    found = searcher.search("đi làm khai tử cho bố cần mang giấy tờ gì")
+    assert found.top is not None and found.top.article_id == "civil-death-registration"
 
 
 def test_restorer_puts_accents_back() -> None:
