@@ -22,6 +22,8 @@ from bot.console import router as console_router
 from bot.conversation.dispatcher import Dispatcher
 from bot.conversation.inbox import Inbox, inbox_loop
 from bot.conversation.rasa_client import RasaClient
+from bot.db import in_session
+from bot.db.duties import release as release_duties
 from bot.gateway.limits import UNREADABLE, BodySizeLimit
 from bot.gateway.routes import health, web_chat
 from bot.gateway.senders import channel_repliers, channel_senders
@@ -73,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         for loop in loops:
             loop.cancel()
+        await in_session(release_duties)  # another gateway (or our successor) takes them now
         if telegram is not None:
             await stop_telegram(telegram)
         await app.state.rasa.aclose()

@@ -511,7 +511,8 @@ async def handoff_loop(desk: HandoffDesk, interval: float) -> None:
     and post in the groups again; another gateway's tickets wait for the next pass)."""
     while True:
         try:
-            if await in_session(hold, "handoff-tick", timedelta(seconds=3 * interval)):
+            # Held a little longer than a pass: a holder that died is replaced soon.
+            if await in_session(hold, "handoff-tick", timedelta(seconds=interval + 5)):
                 await desk.tick()
         except Exception:  # a database hiccup must not stop the next pass
             logger.exception("handoff pass failed")

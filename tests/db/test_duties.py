@@ -8,7 +8,7 @@ import uuid
 from datetime import timedelta
 
 from bot.db import session_scope
-from bot.db.duties import hold
+from bot.db.duties import hold, release
 
 
 def _hold(name: str, holder: str, seconds: float) -> bool:
@@ -43,3 +43,12 @@ def test_taken_over_when_it_runs_out(migrated_db: None) -> None:
     assert _hold(name, "a", -1)  # already expired: as if "a" had died a while ago
     assert _hold(name, "b", 60)
     assert not _hold(name, "a", 60)
+
+
+def test_a_process_stopping_cleanly_releases_its_duties(migrated_db: None) -> None:
+    name = f"test-{uuid.uuid4().hex}"
+    assert _hold(name, "a", 60)
+    assert not _hold(name, "b", 60)
+    with session_scope() as session:
+        release(session, "a")
+    assert _hold(name, "b", 60)
