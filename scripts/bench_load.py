@@ -38,9 +38,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.conversation.dispatcher import APOLOGY
 from bot.evaluation.answers import Item, load_items
 from bot.settings import ROOT, get_settings
+from bot.texts import APOLOGY
 
 P95_LIMIT_MS = 300.0
 CONVERSATION_LENGTH = 5

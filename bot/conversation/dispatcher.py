@@ -12,31 +12,31 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from starlette.concurrency import run_in_threadpool
 
-from bot.channels.base import OutgoingMessage
+from bot.conversation.messages import OutgoingMessage
 from bot.conversation.models import UndeliveredMessage
 from bot.conversation.rasa_client import RasaClient, RasaUnavailable
 from bot.db import session_scope
-from bot.handoff.notices import HOTLINE
 from bot.privacy import mask_pii
-
-if TYPE_CHECKING:
-    from bot.handoff.desk import HandoffDesk
+from bot.texts import APOLOGY, NO_DESK
 
 logger = logging.getLogger(__name__)
 
-APOLOGY = (
-    "Xin lỗi bạn, hệ thống đang bận nên mình chưa trả lời được ngay. "
-    "Tin nhắn của bạn đã được ghi lại, mình sẽ trả lời ngay khi hệ thống trở lại. Nếu cần gấp, "
-    "hãy gọi tổng đài Bộ Công an 1900 0368 (về VNeID, căn cước) hoặc đến bộ phận một cửa "
-    "của phường."
-)
 
+class HandoffRouter(Protocol):
+    """What the dispatcher needs of the handoff desk (bot.handoff.desk.HandoffDesk): the
+    conversation package does not import the handoff package, which builds on it."""
 
-NO_DESK = f"Xin lỗi bạn, mình chưa chuyển được câu hỏi cho người hỗ trợ lúc này. Bạn {HOTLINE} nhé."
+    async def route(
+        self, channel: str, user_id: str, text: str
+    ) -> list[OutgoingMessage] | None: ...
+
+    async def start(
+        self, channel: str, user_id: str, ward: str | None, request: dict[str, Any]
+    ) -> list[OutgoingMessage]: ...
 
 
 def sender_id(channel: str, user_id: str) -> str:
@@ -57,7 +57,7 @@ class Dispatcher:
         self,
         rasa: RasaClient,
         ward: str,
-        desk: HandoffDesk | None = None,
+        desk: HandoffRouter | None = None,
         address_key: bytes | None = None,
     ) -> None:
         self._rasa = rasa

@@ -38,8 +38,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from starlette.concurrency import run_in_threadpool
 
-from bot.channels.base import OutgoingMessage
 from bot.conversation.dispatcher import Dispatcher
+from bot.conversation.messages import OutgoingMessage
 from bot.db import session_scope
 from bot.db.base import Base, as_utc, utcnow
 from bot.db.leases import backoff, first_of_resident, take_lease

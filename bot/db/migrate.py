@@ -9,7 +9,9 @@ from alembic.config import Config
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-INI = Path(__file__).parent / "alembic.ini"
+# The migrations live beside the table registry (bot/migrations), which imports every
+# package's models: kept out of bot.db so that no package and bot.db import each other.
+INI = Path(__file__).resolve().parent.parent / "migrations" / "alembic.ini"
 
 
 def alembic_config() -> Config:

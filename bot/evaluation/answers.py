@@ -24,8 +24,8 @@ import httpx
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bot.knowledge.answer import DECLINE_MARK
 from bot.text import fold
+from bot.texts import DECLINE_MARK
 
 Category = Literal[
     "knowledge",

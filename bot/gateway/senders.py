@@ -8,13 +8,13 @@ from starlette.concurrency import run_in_threadpool
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application
 
-from bot.channels.base import OutgoingMessage
 from bot.channels.telegram.bot import send as telegram_send
 from bot.channels.telegram.bot import telegram_replier
 from bot.channels.zalo.client import ZaloClient
 from bot.channels.zalo.errors import ZaloOutsideWindow
 from bot.channels.zalo.webhook import zalo_replier
 from bot.conversation.inbox import Replier
+from bot.conversation.messages import OutgoingMessage
 from bot.conversation.outbox import PermanentFailure, Sender, deliver
 
 

@@ -23,8 +23,8 @@ from typing import Any, Protocol
 
 from sqlalchemy import select
 
-from bot.channels.base import Button, OutgoingMessage
 from bot.conversation.dispatcher import sender_id
+from bot.conversation.messages import Button, OutgoingMessage
 from bot.conversation.outbox import Sender, deliver
 from bot.conversation.rasa_client import RasaClient, RasaUnavailable
 from bot.db import in_session

@@ -5,11 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.handoff.hours import describe_opening, parse_hours
+from bot.texts import HOTLINE
 
-HOTLINE = (
-    "gọi tổng đài Bộ Công an 1900 0368 (về VNeID, căn cước) hoặc đến bộ phận một cửa "
-    "của phường trong giờ hành chính"
-)
 MEANWHILE = (
     "Trong lúc chờ, bạn cứ nhắn thêm chi tiết (đang làm bước nào, máy báo lỗi gì). "
     "Đừng gửi mật khẩu hay mã OTP cho bất kỳ ai. "

@@ -39,7 +39,6 @@ PROCEDURE_SEARCH = (
     'tìm đúng thủ tục trên Cổng Dịch vụ công quốc gia dichvucong.gov.vn (mục "Thủ tục hành '
     'chính") hoặc hỏi bộ phận một cửa (Trung tâm phục vụ hành chính công) của xã, phường'
 )
-DECLINE_MARK = "chưa có hướng dẫn"  # in every reply that does not answer from an article
 UNSURE_TEXT = (
     "Mình chưa chắc đã hiểu đúng câu hỏi của bạn. Có phải bạn muốn hỏi một trong các mục dưới "
     f"đây không? Nếu không phải, mình chưa có hướng dẫn cho việc này: bạn {PROCEDURE_SEARCH}, "

@@ -11,11 +11,12 @@ from typing import Any
 
 from sqlalchemy import update
 
-from bot.channels.base import OutgoingMessage
-from bot.conversation.dispatcher import APOLOGY, Handled
+from bot.conversation.dispatcher import Handled
 from bot.conversation.inbox import Inbox, InboxMessage
+from bot.conversation.messages import OutgoingMessage
 from bot.db import session_scope
 from bot.db.base import utcnow
+from bot.texts import APOLOGY
 
 
 class FakeDispatcher:

@@ -19,12 +19,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.conversation.dispatcher import APOLOGY
 from bot.conversation.models import UndeliveredMessage
 from bot.db import session_scope
 from bot.knowledge.models import Feedback
 from bot.settings import ROOT
 from bot.supervisor import RestartPolicy, Stack
+from bot.texts import APOLOGY
 
 pytestmark = pytest.mark.stack
 

@@ -27,13 +27,13 @@ import pytest
 from sqlalchemy import select
 
 from bot.console.security import hash_password
-from bot.conversation.dispatcher import APOLOGY
 from bot.conversation.inbox import InboxMessage
 from bot.db import session_scope
 from bot.handoff import service
 from bot.handoff.models import Ticket
 from bot.settings import ROOT
 from bot.supervisor import RestartPolicy, Stack, start_on_free_ports
+from bot.texts import APOLOGY
 from tests.console.conftest import PASSWORD, Console
 
 pytestmark = pytest.mark.stack

@@ -30,7 +30,6 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from bot.console.security import hash_password
-from bot.conversation.dispatcher import APOLOGY
 from bot.conversation.inbox import InboxMessage
 from bot.conversation.outbox import OutboxMessage
 from bot.db.session import make_engine
@@ -38,6 +37,7 @@ from bot.handoff import service
 from bot.handoff.models import Ticket
 from bot.settings import ROOT
 from bot.supervisor import Stack, start_on_free_ports
+from bot.texts import APOLOGY
 from tests.console.conftest import PASSWORD, Console
 
 pytestmark = pytest.mark.stack

@@ -9,11 +9,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.conversation.dispatcher import APOLOGY
 from bot.conversation.models import UndeliveredMessage
 from bot.db import session_scope
 from bot.gateway.app import create_app
 from bot.settings import Settings
+from bot.texts import APOLOGY
 from tests.fakes.rasa import FakeRasa
 from tests.fakes.servers import free_port, serve
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.db import session_scope
-from bot.knowledge.answer import DECLINE_MARK
 from bot.knowledge.models import Feedback, UnansweredQuestion
 from bot.knowledge.responder import Outcome, Responder, is_follow_up, record_feedback
 from bot.knowledge.search import Searcher
+from bot.texts import DECLINE_MARK
 
 
 def test_confident_answer(searcher: Searcher, migrated_db: None) -> None:

@@ -31,11 +31,11 @@ from telegram.ext import (
 )
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from bot.channels.base import OutgoingMessage
 from bot.channels.dedup import first_time
 from bot.channels.payloads import code_for, payload_for
 from bot.channels.telegram.team import add_team_handlers
 from bot.conversation.inbox import Inbox, Replier
+from bot.conversation.messages import OutgoingMessage
 from bot.handoff.desk import HandoffDesk
 from bot.text.split import split_message
 

@@ -18,12 +18,12 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
-from bot.channels.base import OutgoingMessage
 from bot.channels.body import field, json_object, same_secret
 from bot.channels.dedup import first_time
 from bot.channels.zalo.client import MAX_TEXT, ZaloClient
 from bot.channels.zalo.errors import ZaloError
 from bot.conversation.inbox import Inbox, Replier
+from bot.conversation.messages import OutgoingMessage
 from bot.settings import Settings, secret
 from bot.text.split import split_message
 

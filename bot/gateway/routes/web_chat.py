@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from bot.channels.base import OutgoingMessage
 from bot.conversation.inbox import Inbox
+from bot.conversation.messages import OutgoingMessage
 from bot.conversation.outbox import pending
 from bot.db import SessionDep, session_scope
 from bot.gateway.deps import get_inbox

@@ -1,4 +1,4 @@
-"""Every table of the project, imported here so Alembic sees one metadata."""
+"""Every table of the project, imported here so Alembic sees one metadata (env.py)."""
 
 from bot.audit import AuditEvent
 from bot.channels.dedup import ChannelEvent

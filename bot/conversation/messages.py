@@ -1,4 +1,5 @@
-"""What the assistant says, independent of the channel that carries it."""
+"""The one message type: what the assistant says, independent of the channel that carries
+it (the channels render it; the conversation, the handoff desk and the gateway build it)."""
 
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 
 from alembic import context
 
-from bot.db.models import Base
 from bot.db.session import get_engine
+from bot.migrations.tables import Base
 
 target_metadata = Base.metadata
 
