@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.handoff.request import handoff_message, main_question
+from bot.slots import KB_LAST_QUESTION
 
 
 class ActionRequestHuman(Action):
@@ -20,6 +21,6 @@ class ActionRequestHuman(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         # "có" after "the answer did not help, want a person?" is feedback, not a request.
         reason = "feedback" if intent == "affirm" else "asked"
-        question = main_question(tracker.events, tracker.get_slot("kb_last_question"))
+        question = main_question(tracker.events, tracker.get_slot(KB_LAST_QUESTION))
         dispatcher.utter_message(json_message=handoff_message(reason, question, tracker.events))
         return []

@@ -17,6 +17,7 @@ from bot.knowledge.answer import HUMAN_BUTTON, NOTHING_TEXT, UNSURE_AGAIN_TEXT
 from bot.knowledge.responder import Outcome, Reply, Responder, record_feedback
 from bot.knowledge.service import IndexMissing, get_knowledge_base
 from bot.settings import get_settings
+from bot.slots import KB_LAST_ARTICLE, KB_LAST_QUESTION, KB_UNSURE_STREAK
 
 logger = logging.getLogger(__name__)
 
@@ -63,30 +64,30 @@ class ActionAnswerQuestion(Action):
                 _reply,
                 question,
                 channel_of(tracker),
-                tracker.get_slot("kb_last_article"),
+                tracker.get_slot(KB_LAST_ARTICLE),
                 _entity(tracker, "article_id"),
             )
         except IndexMissing:
             logger.error("no knowledge index: run `kb build`")
             dispatcher.utter_message(text=NOTHING_TEXT, buttons=[HUMAN_BUTTON])
             return []
-        events = [SlotSet("kb_last_question", question)]
-        streak = int(tracker.get_slot("kb_unsure_streak") or 0)
+        events = [SlotSet(KB_LAST_QUESTION, question)]
+        streak = int(tracker.get_slot(KB_UNSURE_STREAK) or 0)
         if not reply.confident and streak >= 1:
             # Unsure twice in a row: a person of the ward's team takes over.
             dispatcher.utter_message(text=UNSURE_AGAIN_TEXT)
             dispatcher.utter_message(
                 json_message=handoff_message("kb_unsure", question, tracker.events)
             )
-            return [*events, SlotSet("kb_unsure_streak", 0.0)]
+            return [*events, SlotSet(KB_UNSURE_STREAK, 0.0)]
         if reply.outcome is Outcome.OFF_TOPIC:
             dispatcher.utter_message(response="utter_out_of_scope")
             return events
         for message in reply.messages:
             dispatcher.utter_message(**message)
-        events.append(SlotSet("kb_unsure_streak", 0.0 if reply.confident else streak + 1.0))
+        events.append(SlotSet(KB_UNSURE_STREAK, 0.0 if reply.confident else streak + 1.0))
         if reply.article_id:
-            events.append(SlotSet("kb_last_article", reply.article_id))
+            events.append(SlotSet(KB_LAST_ARTICLE, reply.article_id))
         return events
 
 
@@ -112,7 +113,7 @@ class ActionOutOfScope(Action):
             return []
         for message in reply.messages:
             dispatcher.utter_message(**message)
-        return [SlotSet("kb_last_question", question), SlotSet("kb_last_article", reply.article_id)]
+        return [SlotSet(KB_LAST_QUESTION, question), SlotSet(KB_LAST_ARTICLE, reply.article_id)]
 
 
 def _confident_reply(question: str) -> Reply | None:
@@ -128,7 +129,7 @@ class ActionShowArticle(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        article_id = _entity(tracker, "article_id") or tracker.get_slot("kb_last_article")
+        article_id = _entity(tracker, "article_id") or tracker.get_slot(KB_LAST_ARTICLE)
         reply = None
         if article_id:
             with contextlib.suppress(IndexMissing):  # no index yet: the apology below
@@ -138,7 +139,7 @@ class ActionShowArticle(Action):
             return []
         for message in reply.messages:
             dispatcher.utter_message(**message)
-        return [SlotSet("kb_last_article", reply.article_id)]
+        return [SlotSet(KB_LAST_ARTICLE, reply.article_id)]
 
 
 class ActionRefuseImproper(Action):
@@ -166,7 +167,7 @@ class ActionRecordFeedback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        article = tracker.get_slot("kb_last_article")
+        article = tracker.get_slot(KB_LAST_ARTICLE)
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if article and intent in {"feedback_positive", "feedback_negative"}:
             await asyncio.to_thread(
@@ -174,7 +175,7 @@ class ActionRecordFeedback(Action):
                 channel_of(tracker),
                 str(article),
                 intent == "feedback_positive",
-                str(tracker.get_slot("kb_last_question") or ""),
+                str(tracker.get_slot(KB_LAST_QUESTION) or ""),
             )
         return []
 

@@ -29,6 +29,8 @@ from bot.gateway.routes import health, web_chat
 from bot.gateway.senders import channel_repliers, channel_senders
 from bot.gateway.static_files import STATIC_DIR
 from bot.handoff.desk import HandoffDesk, handoff_loop
+from bot.handoff.rasa_link import RasaLink
+from bot.handoff.team_posts import TeamPosts
 from bot.logs import configure_logging
 from bot.retention import retention_loop
 from bot.settings import Settings, get_settings, secret
@@ -50,9 +52,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         zalo = zalo_client(settings) if settings.zalo_enabled else None
         senders = channel_senders(telegram, zalo)
         app.state.desk = desk = HandoffDesk(
-            app.state.rasa,
+            RasaLink(app.state.rasa),
+            TeamPosts(TelegramTeam(telegram) if telegram is not None else None),
             senders,
-            team=TelegramTeam(telegram) if telegram is not None else None,
             claim_timeout_minutes=settings.handoff_claim_timeout_minutes,
             expected_wait_minutes=settings.handoff_expected_wait_minutes,
             default_ward=settings.handoff_default_ward,

@@ -17,31 +17,19 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Coroutine
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import select
-
-from bot.conversation.dispatcher import sender_id
 from bot.conversation.messages import Button, OutgoingMessage
 from bot.conversation.outbox import Sender, deliver
-from bot.conversation.rasa_client import RasaClient, RasaUnavailable
 from bot.db import in_session
 from bot.db.base import utcnow
 from bot.db.duties import hold
 from bot.handoff import notices, service
-from bot.handoff.models import (
-    ACTIVE,
-    ASSISTANT,
-    CLOSED,
-    OPEN,
-    RESIDENT,
-    Member,
-    Team,
-    Ticket,
-    TicketMessage,
-)
+from bot.handoff.models import ASSISTANT, OPEN, RESIDENT, Member
+from bot.handoff.rasa_link import RasaLink, closed_unresumed
+from bot.handoff.team_posts import TeamPosts
+from bot.handoff.tickets import TicketInfo, info
 from bot.text import fold, normalize
 
 logger = logging.getLogger(__name__)
@@ -76,78 +64,28 @@ def waiting(ticket_id: int, claimer: str | None) -> OutgoingMessage:
     )
 
 
-@dataclass(frozen=True)
-class TicketInfo:
-    """A ticket as the team sees it (a snapshot: safe outside the database session)."""
-
-    id: int
-    ward: str
-    team_name: str
-    team_chat: str | None
-    hours: str
-    channel: str
-    user_id: str
-    status: str
-    reason: str
-    question: str
-    created_at: datetime
-    claimer: str | None
-
-
-class TeamChannel(Protocol):
-    """Where a team hears about tickets (the Telegram team group). Each method returns
-    False when the platform refused, so the desk retries later."""
-
-    async def announce(self, ticket: TicketInfo, context: list[tuple[str, str]]) -> bool: ...
-
-    async def relay_resident(self, ticket: TicketInfo, text: str) -> bool: ...
-
-    async def relay_member(self, ticket: TicketInfo, member_name: str, text: str) -> None: ...
-
-    async def taken(self, ticket: TicketInfo, member_name: str) -> None: ...
-
-    async def closed(self, ticket: TicketInfo, summary: str) -> None: ...
-
-    async def notice(self, ticket: TicketInfo, text: str) -> None: ...
-
-
-def info(session: Any, ticket: Ticket) -> TicketInfo:
-    team = session.get(Team, ticket.team_id) if ticket.team_id else None
-    claimer = session.get(Member, ticket.claimed_by) if ticket.claimed_by else None
-    return TicketInfo(
-        id=ticket.id,
-        ward=ticket.ward,
-        team_name=team.name if team else "tổ hỗ trợ",
-        team_chat=team.telegram_chat_id if team else None,
-        hours=team.hours if team else "",
-        channel=ticket.channel,
-        user_id=ticket.user_id,
-        status=ticket.status,
-        reason=ticket.reason,
-        question=ticket.question,
-        created_at=ticket.created_at,
-        claimer=claimer.name if claimer else None,
-    )
-
-
 class HandoffDesk:
+    """Routes residents' messages and members' actions through the ticket rules
+    (bot.handoff.service); tells Rasa through ``rasa`` (pause, resume) and the teams'
+    groups through ``posts``; reaches residents through the outbox and ``residents``."""
+
     def __init__(
         self,
-        rasa: RasaClient,
+        rasa: RasaLink,
+        posts: TeamPosts,
         residents: dict[str, Sender],
         *,
-        team: TeamChannel | None = None,
         claim_timeout_minutes: float,
         expected_wait_minutes: int,
         default_ward: str = "",
     ) -> None:
-        self._rasa = rasa
+        self.rasa = rasa
+        self.posts = posts
         # Pushing channels (Telegram, Zalo); the web chat polls the outbox instead.
         self.residents = residents
         self._timeout = timedelta(minutes=claim_timeout_minutes)
         self._wait = expected_wait_minutes
         self._default_ward = default_ward
-        self.team = team  # the teams' Telegram groups; None: the console only
         # Team-group posts (announcements, relays) are made by the desk's loop, which a
         # resident's request only wakes: Telegram's ~20 posts a minute per group never
         # hold up a resident, and one poster posts each thing once.
@@ -162,14 +100,14 @@ class HandoffDesk:
         found, resume = await in_session(_route_state, channel, user_id)
         if found is None:
             if resume:  # Rasa missed the end of an earlier handoff: tell it first
-                await self._resume_rasa(channel, user_id)
+                await self.rasa.resume(channel, user_id)
             return None
         ticket = found
         if is_cancel(text):
             closed = await in_session(_close_by_resident, ticket.id)
-            if self.team is not None:  # the group's post is edited, not in this request
-                self._in_background(self.team.closed(closed, "Người dân đã hủy yêu cầu."))
-            await self._resume_rasa(channel, user_id)
+            # The group's post is edited, not in this request.
+            self._in_background(self.posts.closed(closed, "Người dân đã hủy yêu cầu."))
+            await self.rasa.resume(channel, user_id)
             return [OutgoingMessage(text=notices.CANCELLED)]
         if text.startswith("/"):  # a button from before the handoff
             if text == "/request_human":
@@ -208,14 +146,7 @@ class HandoffDesk:
         ticket, created = opened
         if not created:
             return [waiting(ticket.id, ticket.claimer)]
-        await self._tell_rasa(
-            channel,
-            user_id,
-            [
-                {"event": "slot", "name": "handoff_ticket", "value": str(ticket.id)},
-                {"event": "pause"},
-            ],
-        )
+        await self.rasa.pause(channel, user_id, ticket.id)
         self.wake()  # announced in the team's group by the desk's loop, not in this request
         text = notices.started(ticket.id, ticket.team_name, ticket.hours, self._wait, utcnow())
         return [OutgoingMessage(text=text, buttons=[CANCEL_BUTTON])]
@@ -228,8 +159,7 @@ class HandoffDesk:
             ticket = await in_session(_info, ticket_id)
             name = result.holder.name if result.holder else "Người hỗ trợ"
             await self._to_resident(ticket, notices.claimed(name, ticket.team_name))
-            if self.team is not None:
-                await self.team.taken(ticket, name)
+            await self.posts.taken(ticket, name)
         return result
 
     async def reply(
@@ -237,20 +167,19 @@ class HandoffDesk:
     ) -> None:
         ticket, member_name = await in_session(_reply, ticket_id, member_id, text)
         await self._to_resident(ticket, text.strip())
-        if self.team is not None and not from_team_chat:
-            await self.team.relay_member(ticket, member_name, text.strip())
+        if not from_team_chat:
+            await self.posts.member_replied(ticket, member_name, text.strip())
 
     async def release(self, ticket_id: int, member_id: int) -> None:
         ticket = await in_session(_release, ticket_id, member_id)
         await self._to_resident(ticket, notices.released())
-        await self._announce(ticket, [])
+        await self.posts.announce(ticket, [])
 
     async def close(self, ticket_id: int, member_id: int) -> None:
         ticket, member_name = await in_session(_close, ticket_id, member_id)
         await self._to_resident(ticket, notices.closed(member_name))
-        if self.team is not None:
-            await self.team.closed(ticket, f"{member_name} đã đóng yêu cầu.")
-        await self._resume_rasa(ticket.channel, ticket.user_id)
+        await self.posts.closed(ticket, f"{member_name} đã đóng yêu cầu.")
+        await self.rasa.resume(ticket.channel, ticket.user_id)
 
     async def note(self, ticket_id: int, member_id: int, text: str) -> None:
         await in_session(_note, ticket_id, member_id, text)
@@ -262,18 +191,12 @@ class HandoffDesk:
         for ticket in await in_session(_overdue, utcnow() - self._timeout):
             text = notices.waiting_too_long(ticket.id, ticket.hours)
             await self._to_resident(ticket, text)
-            if self.team is not None:
-                minutes = int(self._timeout.total_seconds() // 60)
-                await self.team.notice(
-                    ticket, f"Yêu cầu {ticket.id} đã chờ quá {minutes} phút mà chưa ai nhận."
-                )
-        if self.team is not None:
-            for ticket in await in_session(_unannounced):
-                await self._announce(ticket, await in_session(_context, ticket.id))
-            for ticket, message_id, text in await in_session(_unrelayed, utcnow()):
-                await self._relay(ticket, message_id, text)
-        for channel, user_id in await in_session(_unresumed):
-            await self._resume_rasa(channel, user_id)
+            minutes = int(self._timeout.total_seconds() // 60)
+            await self.posts.notice(
+                ticket, f"Yêu cầu {ticket.id} đã chờ quá {minutes} phút mà chưa ai nhận."
+            )
+        await self.posts.post_pending()
+        await self.rasa.resume_missed()
 
     def wake(self) -> None:
         """Something waits to be posted in a team's group: the loop runs at once."""
@@ -295,53 +218,6 @@ class HandoffDesk:
     async def _to_resident(self, ticket: TicketInfo, text: str) -> None:
         await deliver(self.residents, ticket.channel, ticket.user_id, text)
 
-    async def _announce(self, ticket: TicketInfo, context: list[tuple[str, str]]) -> None:
-        if self.team is None or not ticket.team_chat:
-            return  # the console shows it; nothing to post
-        try:
-            posted = await self.team.announce(ticket, context)
-        except Exception:
-            logger.exception("could not announce ticket %s", ticket.id)
-            posted = False
-        if posted:
-            await in_session(_mark_announced, ticket.id)
-
-    async def _relay(self, ticket: TicketInfo, message_id: int, text: str) -> None:
-        if self.team is None or not ticket.team_chat:
-            return
-        try:
-            relayed = await self.team.relay_resident(ticket, text)
-        except Exception:
-            logger.exception("could not relay a message of ticket %s", ticket.id)
-            relayed = False
-        if relayed:
-            await in_session(_mark_relayed, message_id)
-
-    async def _tell_rasa(self, channel: str, user_id: str, events: list[dict[str, Any]]) -> bool:
-        try:
-            await self._rasa.append_events(sender_id(channel, user_id), events)
-            return True
-        except RasaUnavailable as exc:
-            logger.warning("Rasa not told about the handoff of %s:%s: %s", channel, user_id, exc)
-            return False
-
-    async def _resume_rasa(self, channel: str, user_id: str) -> None:
-        """Tell Rasa the handoff ended, so the dialogue goes on from a clean state."""
-        last = await in_session(_closed_unresumed, channel, user_id)
-        if last is None:
-            return
-        ticket_id, said = last
-        events: list[dict[str, Any]] = [
-            {"event": "resume"},
-            {"event": "active_loop", "name": None},
-            {"event": "slot", "name": "requested_slot", "value": None},
-            {"event": "slot", "name": "handoff_ticket", "value": None},
-            {"event": "slot", "name": "kb_unsure_streak", "value": 0.0},
-            {"event": "bot", "text": said, "metadata": {"handoff_ticket": ticket_id}},
-        ]
-        if await self._tell_rasa(channel, user_id, events):
-            await in_session(_mark_resumed, ticket_id)
-
 
 # -- database steps (each runs in one transaction) --------------------------------------------
 
@@ -351,7 +227,7 @@ def _route_state(session: Any, channel: str, user_id: str) -> tuple[TicketInfo |
     ticket = service.active_ticket(session, channel, user_id)
     if ticket is not None:
         return info(session, ticket), False
-    return None, _closed_unresumed(session, channel, user_id) is not None
+    return None, closed_unresumed(session, channel, user_id) is not None
 
 
 def _info(session: Any, ticket_id: int) -> TicketInfo:
@@ -422,87 +298,6 @@ def _overdue(session: Any, older_than: datetime) -> list[TicketInfo]:
     for ticket in tickets:
         ticket.wait_notice_at = now
     return [info(session, t) for t in tickets]
-
-
-def _unannounced(session: Any) -> list[TicketInfo]:
-    tickets = session.scalars(
-        select(Ticket).where(Ticket.status == OPEN, Ticket.announced_at.is_(None)).limit(50)
-    ).all()
-    return [info(session, t) for t in tickets]
-
-
-def _context(session: Any, ticket_id: int) -> list[tuple[str, str]]:
-    rows = service.transcript(session, ticket_id)
-    return [(m.kind, m.text) for m in rows if m.kind in (RESIDENT, ASSISTANT)][-6:]
-
-
-def _unrelayed(session: Any, older_than: datetime) -> list[tuple[TicketInfo, int, str]]:
-    rows = session.execute(
-        select(TicketMessage, Ticket)
-        .join(Ticket, Ticket.id == TicketMessage.ticket_id)
-        .where(
-            TicketMessage.kind == RESIDENT,
-            TicketMessage.relayed_at.is_(None),
-            TicketMessage.created_at < older_than,
-            Ticket.status.in_(ACTIVE),
-        )
-        .order_by(TicketMessage.id)
-        .limit(100)
-    ).all()
-    return [(info(session, t), m.id, m.text) for m, t in rows]
-
-
-def _unresumed(session: Any) -> list[tuple[str, str]]:
-    rows = session.execute(
-        select(Ticket.channel, Ticket.user_id)
-        .where(Ticket.status == CLOSED, Ticket.rasa_resumed_at.is_(None))
-        .limit(50)
-    ).all()
-    return [(c, u) for c, u in rows]
-
-
-def _closed_unresumed(session: Any, channel: str, user_id: str) -> tuple[int, str] | None:
-    ticket = session.scalar(
-        select(Ticket)
-        .where(
-            Ticket.channel == channel,
-            Ticket.user_id == user_id,
-            Ticket.status == CLOSED,
-            Ticket.rasa_resumed_at.is_(None),
-        )
-        .order_by(Ticket.id.desc())
-        .limit(1)
-    )
-    if ticket is None:
-        return None
-    if ticket.close_reason == "resident_cancelled":
-        return ticket.id, notices.CANCELLED
-    closer = session.get(Member, ticket.closed_by) if ticket.closed_by else None
-    return ticket.id, notices.closed(closer.name if closer else None)
-
-
-def _mark_announced(session: Any, ticket_id: int) -> None:
-    service.get_ticket(session, ticket_id).announced_at = utcnow()
-
-
-def _mark_relayed(session: Any, message_id: int) -> None:
-    message = session.get(TicketMessage, message_id)
-    if message is not None:
-        message.relayed_at = utcnow()
-
-
-def _mark_resumed(session: Any, ticket_id: int) -> None:
-    # Every closed ticket of this conversation: one resume covers them all.
-    ticket = service.get_ticket(session, ticket_id)
-    for older in session.scalars(
-        select(Ticket).where(
-            Ticket.channel == ticket.channel,
-            Ticket.user_id == ticket.user_id,
-            Ticket.status == CLOSED,
-            Ticket.rasa_resumed_at.is_(None),
-        )
-    ):
-        older.rasa_resumed_at = utcnow()
 
 
 async def handoff_loop(desk: HandoffDesk, interval: float) -> None:

@@ -14,8 +14,8 @@ from sqlalchemy import select, update
 from bot.audit import AuditEvent
 from bot.db import session_scope
 from bot.db.base import utcnow
-from bot.handoff.desk import TicketInfo
 from bot.handoff.models import CLAIMED, CLOSED, OPEN, Ticket
+from bot.handoff.tickets import TicketInfo
 from tests.console.conftest import (
     PASSWORD,
     Console,
@@ -308,12 +308,12 @@ def test_a_platform_failing_mid_action_is_explained(
     console.login(team.lan)
     assert console.act(ticket_id, "claim", **JSON).status_code == 200
     desk = served[0].state.desk
-    desk.team = BrokenTeamChat()
+    desk.posts.team = BrokenTeamChat()
     try:
         as_json = console.act(ticket_id, "reply", "Bạn thử lại giúp mình nhé", **JSON)
         page = console.follow(console.act(ticket_id, "reply", "Lần hai"))
     finally:
-        desk.team = None
+        desk.posts.team = None
     assert as_json.status_code == 500 and "có thể đã được lưu" in as_json.json()["detail"]
     assert "có thể đã được lưu" in page.text
     # Saved and delivered before the team chat failed: the page shows it, nothing is lost.

@@ -16,8 +16,11 @@ from bot.conversation.rasa_client import RasaClient, RasaUnavailable
 from bot.db import session_scope
 from bot.db.base import utcnow
 from bot.handoff import service
-from bot.handoff.desk import HandoffDesk, TicketInfo
+from bot.handoff.desk import HandoffDesk
 from bot.handoff.models import CLOSED, Ticket
+from bot.handoff.rasa_link import RasaLink
+from bot.handoff.team_posts import TeamPosts
+from bot.handoff.tickets import TicketInfo
 from tests.handoff.conftest import TeamFixture
 
 _users = itertools.count(1)
@@ -69,9 +72,9 @@ class RecordingTeam:
 @pytest.fixture
 def desk() -> HandoffDesk:
     return HandoffDesk(
-        RecordingRasa(),
+        RasaLink(RecordingRasa()),
+        TeamPosts(RecordingTeam()),
         {},
-        team=RecordingTeam(),
         claim_timeout_minutes=10,
         expected_wait_minutes=10,
     )
@@ -93,8 +96,8 @@ async def start(desk: HandoffDesk, team: TeamFixture) -> tuple[str, int]:
 
 
 async def test_whole_loop(desk: HandoffDesk, team: TeamFixture) -> None:
-    rasa: RecordingRasa = desk._rasa  # type: ignore[assignment]
-    posts: RecordingTeam = desk.team  # type: ignore[assignment]
+    rasa: RecordingRasa = desk.rasa._rasa  # type: ignore[assignment]
+    posts: RecordingTeam = desk.posts.team  # type: ignore[assignment]
     user, ticket_id = await start(desk, team)
     assert posts.posts == []  # posted by the desk's loop, not in the resident's request
     await desk.tick()
@@ -185,8 +188,8 @@ async def test_nobody_claims_in_time(desk: HandoffDesk, team: TeamFixture) -> No
 
 
 async def test_refused_platform_calls_are_retried(desk: HandoffDesk, team: TeamFixture) -> None:
-    rasa: RecordingRasa = desk._rasa  # type: ignore[assignment]
-    posts: RecordingTeam = desk.team  # type: ignore[assignment]
+    rasa: RecordingRasa = desk.rasa._rasa  # type: ignore[assignment]
+    posts: RecordingTeam = desk.posts.team  # type: ignore[assignment]
     posts.refuse = True
     user, ticket_id = await start(desk, team)
     await desk.route("web", user, "tin nhắn 1")
@@ -221,9 +224,9 @@ class StuckTeam(RecordingTeam):
 
 async def test_a_stuck_team_group_never_holds_up_the_resident(team: TeamFixture) -> None:
     stuck = HandoffDesk(
-        RecordingRasa(),
+        RasaLink(RecordingRasa()),
+        TeamPosts(StuckTeam()),
         {},
-        team=StuckTeam(),
         claim_timeout_minutes=10,
         expected_wait_minutes=10,
     )

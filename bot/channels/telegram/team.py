@@ -32,9 +32,10 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 
 from bot.db import in_session
 from bot.handoff import service
-from bot.handoff.desk import HandoffDesk, TicketInfo
+from bot.handoff.desk import HandoffDesk
 from bot.handoff.models import ASSISTANT, CLAIMED, CLOSED, MEMBER, RESIDENT, Member, Team, Ticket
 from bot.handoff.models import TelegramPost as Post
+from bot.handoff.tickets import TicketInfo
 from bot.privacy import mask_pii
 from bot.text.split import split_message
 
