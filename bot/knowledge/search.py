@@ -40,6 +40,8 @@ APPS = ("vneid", "vssid", "ihanoi", "etax", "facebook", "zalo", "gmail", "tiktok
 # A question naming an area of procedure its best article is not about ("làm sổ đỏ lần
 # đầu" -> the article on certifying contracts) is not answered unless this sure.
 AREA_OVERRIDE = 0.8
+# The tag of articles whose procedure applies whatever the area (chứng thực, tố cáo…).
+ANY_AREA = "moi linh vuc"
 # Off-topic messages ("giá vàng hôm nay") are answered only when the search is this sure.
 OFF_TOPIC_OVERRIDE = 0.6
 DENSE_MAX_SYLLABLES = 32
@@ -450,9 +452,14 @@ class Searcher:
 
     def on_topic(self, article_id: str, question: str) -> bool:
         """Every area of procedure the question names (bot.nlu.arbitration) is one the
-        article is about (its title or one of its tags names it)."""
+        article is about (its title or one of its tags names it). An article tagged
+        ``moi-linh-vuc`` applies to papers and officials of any area (certifying a copy of
+        a diploma, denouncing a land official): an area named is its subject, not a
+        procedure it lacks."""
         text = self.article_text.get(article_id)
-        return text is None or all(f" {area} " in text for area in procedure_areas(question))
+        if text is None or f" {ANY_AREA} " in text:
+            return True
+        return all(f" {area} " in text for area in procedure_areas(question))
 
     def confident(self, result: SearchResult, threshold: float) -> bool:
         """Whether to answer with the top article: over the threshold (or a short message

@@ -119,3 +119,11 @@ def test_a_repeated_question_is_embedded_once(searcher: Searcher) -> None:
     assert searcher._embed.cache_info().misses == before + 1
     assert first.top is not None and second.top is not None
     assert first.top.article_id == second.top.article_id
+
+
+def test_an_any_area_procedure_is_on_topic_whatever_area_it_is_about(searcher: Searcher) -> None:
+    # Certifying a copy of a diploma is certification, not a diploma procedure.
+    assert searcher.on_topic("certify-copy-from-original", "sao y bằng đại học ở đâu")
+    assert searcher.on_topic("denunciation", "tố cáo cán bộ địa chính làm sổ đỏ đòi tiền")
+    # An article about one area is not on the topic of another.
+    assert not searcher.on_topic("vneid-overview", "làm sổ đỏ lần đầu cần gì")
