@@ -42,6 +42,7 @@ APPS = ("vneid", "vssid", "ihanoi", "etax", "facebook", "zalo", "gmail", "tiktok
 AREA_OVERRIDE = 0.8
 # The tag of articles whose procedure applies whatever the area (chứng thực, tố cáo…).
 ANY_AREA = "moi linh vuc"
+ANY_AREA_PROCEDURE = re.compile(r"\b(?:chung thuc|sao y|to cao|khieu nai|phan anh|kien nghi)\b")
 # Off-topic messages ("giá vàng hôm nay") are answered only when the search is this sure.
 OFF_TOPIC_OVERRIDE = 0.6
 DENSE_MAX_SYLLABLES = 32
@@ -453,11 +454,14 @@ class Searcher:
     def on_topic(self, article_id: str, question: str) -> bool:
         """Every area of procedure the question names (bot.nlu.arbitration) is one the
         article is about (its title or one of its tags names it). An article tagged
-        ``moi-linh-vuc`` applies to papers and officials of any area (certifying a copy of
-        a diploma, denouncing a land official): an area named is its subject, not a
-        procedure it lacks."""
+        ``moi-linh-vuc`` applies to papers and officials of any area when the question
+        asks for that procedure (certifying a copy of a diploma, denouncing a land
+        official): the area named is its subject, not a procedure it lacks. Asking for a
+        new copy of a lost diploma names no such procedure: no guide."""
         text = self.article_text.get(article_id)
-        if text is None or f" {ANY_AREA} " in text:
+        if text is None:
+            return True
+        if f" {ANY_AREA} " in text and ANY_AREA_PROCEDURE.search(fold(question)):
             return True
         return all(f" {area} " in text for area in procedure_areas(question))
 

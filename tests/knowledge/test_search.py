@@ -127,3 +127,9 @@ def test_an_any_area_procedure_is_on_topic_whatever_area_it_is_about(searcher: S
     assert searcher.on_topic("denunciation", "tố cáo cán bộ địa chính làm sổ đỏ đòi tiền")
     # An article about one area is not on the topic of another.
     assert not searcher.on_topic("vneid-overview", "làm sổ đỏ lần đầu cần gì")
+
+
+def test_a_new_copy_of_a_lost_diploma_is_not_certification(searcher: Searcher) -> None:
+    assert not searcher.on_topic(
+        "certify-copy-from-original", "bằng tốt nghiệp bị mất thì xin cấp lại bản sao bằng ở đâu"
+    )
