@@ -44,6 +44,7 @@ from bot.db import session_scope
 from bot.db.base import Base, as_utc, utcnow
 from bot.db.leases import backoff, first_of_resident, take_lease
 from bot.text.dates import VIETNAM
+from bot.text.incoming import storable
 
 logger = logging.getLogger(__name__)
 # How a channel sends replies to one resident (user id, replies).
@@ -107,8 +108,8 @@ def store(
             message = InboxMessage(
                 channel=channel,
                 user_id=user_id,
-                platform_id=platform_id[:200] if platform_id else None,
-                text=text,
+                platform_id=storable(platform_id)[:200] if platform_id else None,
+                text=storable(text),
                 meta=json.dumps(meta, ensure_ascii=False, default=str),
                 claimed_until=utcnow() + lease,
             )

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import update
 
 from bot.conversation.dispatcher import Handled
-from bot.conversation.inbox import Inbox, InboxMessage
+from bot.conversation.inbox import Inbox, InboxMessage, store
 from bot.conversation.messages import OutgoingMessage
 from bot.db import session_scope
 from bot.db.base import utcnow
@@ -118,3 +118,12 @@ def test_a_late_answer_names_the_time_in_vietnam() -> None:
 
     note = replay_note("lệ phí hộ chiếu", datetime(2026, 12, 6, 3, 5))  # naive UTC (SQLite)
     assert note.text == 'Trả lời tin nhắn của bạn lúc 10:05: "lệ phí hộ chiếu"'
+
+
+def test_a_nul_character_is_dropped_not_a_database_error(migrated_db: None) -> None:
+    # PostgreSQL refuses NUL in text columns; a fuzzed web body found it.
+    message_id = store("web", uuid.uuid4().hex, "xin\x00 chào", "nul:1", {})
+    assert message_id is not None
+    with session_scope() as session:
+        row = session.get(InboxMessage, message_id)
+        assert row is not None and row.text == "xin chào"

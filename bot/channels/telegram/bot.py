@@ -37,6 +37,7 @@ from bot.channels.telegram.team import add_team_handlers
 from bot.conversation.inbox import Inbox, Replier
 from bot.conversation.messages import OutgoingMessage
 from bot.handoff.desk import HandoffDesk
+from bot.text.incoming import storable
 from bot.text.split import split_message
 
 logger = logging.getLogger(__name__)
@@ -147,6 +148,7 @@ def build_handlers(
         chat = update.effective_chat
         if chat is None:
             return
+        text = storable(text)
         # Written down first: a crash mid-answer is answered later by the inbox loop.
         user_id = str(chat.id)
         message_id = await inbox.accept("telegram", user_id, text, str(update.update_id))

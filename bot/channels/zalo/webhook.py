@@ -25,6 +25,7 @@ from bot.channels.zalo.errors import ZaloError
 from bot.conversation.inbox import Inbox, Replier
 from bot.conversation.messages import OutgoingMessage
 from bot.settings import Settings, secret
+from bot.text.incoming import storable
 from bot.text.split import split_message
 
 logger = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ async def deliver(
 
 
 def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
+    return storable(value).strip() if isinstance(value, str) else ""
 
 
 def resident_message(event: dict[str, Any]) -> tuple[str, str] | None:

@@ -20,6 +20,7 @@ from bot.gateway.static_files import STATIC_DIR
 from bot.handoff.service import active_ticket
 from bot.ratelimit import is_loopback, within
 from bot.settings import Settings
+from bot.text.incoming import storable
 
 router = APIRouter(tags=["web chat"])
 
@@ -52,9 +53,7 @@ class IncomingMessage(BaseModel):
     @field_validator("text")
     @classmethod
     def _encodable_text(cls, value: str) -> str:
-        # A lone surrogate ("\ud800", sent as a JSON escape) cannot be stored or relayed:
-        # it becomes U+FFFD and the rest of the message is kept.
-        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return storable(value)
 
     @field_validator("ward")
     @classmethod
