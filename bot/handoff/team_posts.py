@@ -10,6 +10,7 @@ for a group (Telegram allows about 20 bot posts a minute per group).
 from __future__ import annotations
 
 import logging
+from collections.abc import Coroutine
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -57,25 +58,19 @@ class TeamPosts:
             await self._relay(ticket, message_id, text)
 
     async def announce(self, ticket: TicketInfo, context: list[tuple[str, str]]) -> None:
-        if self.team is None or not ticket.team_chat:
-            return  # the console shows it; nothing to post
-        try:
-            posted = await self.team.announce(ticket, context)
-        except Exception:
-            logger.exception("could not announce ticket %s", ticket.id)
-            posted = False
-        if posted:
+        if (  # no team group: the console shows it
+            self.team is not None
+            and ticket.team_chat
+            and await _accepted(self.team.announce(ticket, context), ticket)
+        ):
             await in_session(_mark_announced, ticket.id)
 
     async def _relay(self, ticket: TicketInfo, message_id: int, text: str) -> None:
-        if self.team is None or not ticket.team_chat:
-            return
-        try:
-            relayed = await self.team.relay_resident(ticket, text)
-        except Exception:
-            logger.exception("could not relay a message of ticket %s", ticket.id)
-            relayed = False
-        if relayed:
+        if (
+            self.team is not None
+            and ticket.team_chat
+            and await _accepted(self.team.relay_resident(ticket, text), ticket)
+        ):
             await in_session(_mark_relayed, message_id)
 
     async def member_replied(self, ticket: TicketInfo, member_name: str, text: str) -> None:
@@ -93,6 +88,16 @@ class TeamPosts:
     async def notice(self, ticket: TicketInfo, text: str) -> None:
         if self.team is not None:
             await self.team.notice(ticket, text)
+
+
+async def _accepted(post: Coroutine[Any, Any, bool], ticket: TicketInfo) -> bool:
+    """Whether the platform took the post; a failure is logged and tried again at the
+    next pass (the post is not marked)."""
+    try:
+        return await post
+    except Exception:
+        logger.exception("could not post about ticket %s", ticket.id)
+        return False
 
 
 # -- database steps (each runs in one transaction) --------------------------------------------

@@ -274,10 +274,16 @@ class Searcher:
         # Query embeddings by normalised text: button payloads and the questions many
         # residents ask ("quên mật khẩu vneid") are embedded once (about 15 ms each).
         self._embed = functools.lru_cache(maxsize=QUERY_CACHE)(self._embed_uncached)
+        # The query with its accents (typed, or restored): read by the dense search and by
+        # the accented BM25 of the same message, restored once.
+        self._accented = functools.lru_cache(maxsize=QUERY_CACHE)(self._accented_uncached)
 
     # -- signals -------------------------------------------------------------------------
+    def _accented_uncached(self, text: str) -> str:
+        return normalize(text) if has_diacritics(text) else self.restorer.restore(text)
+
     def dense_query_text(self, query: str) -> str:
-        text = normalize(query) if has_diacritics(query) else self.restorer.restore(query)
+        text = self._accented(query)
         # Embedding time grows with length; a rambling message's last syllables hold
         # its question ("... giờ phải làm sao"), and BM25 still reads every word.
         return " ".join(text.split()[-DENSE_MAX_SYLLABLES:])
@@ -285,10 +291,9 @@ class Searcher:
     def accented_query_tokens(self, query: str) -> list[str]:
         """The query's accented tokens (restored when typed without accents), its
         question part counted twice as in ``query_tokens``."""
-        restore = normalize if has_diacritics(query) else self.restorer.restore
-        tokens = accented_tokens(restore(query))
+        tokens = accented_tokens(self._accented(query))
         asked = question_part(query)
-        return tokens + accented_tokens(restore(asked)) if asked else tokens
+        return tokens + accented_tokens(self._accented(asked)) if asked else tokens
 
     def embed_query(self, query: str) -> Vectors:
         return self._embed(self.dense_query_text(query))
