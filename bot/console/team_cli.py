@@ -2,7 +2,8 @@
 
 team add WARD --name NAME --hours HOURS [--telegram-chat CHAT_ID]
 team set WARD [--name NAME] [--hours HOURS] [--telegram-chat CHAT_ID]
-team add-member WARD --name NAME [--username LOGIN] [--role member|admin] [--telegram @user|ID]
+team add-member WARD --name NAME [--username LOGIN] [--role member|editor|admin]
+                [--telegram @user|ID]
 team set-password LOGIN          (asks twice; or --password-stdin)
 team deactivate MEMBER      (login, Telegram id or @username, or #id)
 team list
@@ -20,6 +21,7 @@ import sys
 from sqlalchemy import func, select
 
 from bot.console.security import end_member_sessions, hash_password, password_problem
+from bot.handoff.service import ROLES
 from bot.logs import configure_logging
 
 
@@ -57,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     member.add_argument("ward")
     member.add_argument("--name", required=True, help='shown to residents, e.g. "chị Lan"')
     member.add_argument("--username", help="console login; a password is asked for")
-    member.add_argument("--role", default="member", choices=["member", "admin"])
+    member.add_argument("--role", default="member", choices=list(ROLES))
     member.add_argument("--telegram", help="@username or numeric Telegram user id")
     member.add_argument("--password-stdin", action="store_true")
     password = sub.add_parser("set-password", help="set a console password")

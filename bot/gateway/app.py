@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from functools import partial
 
 import httpx
 from fastapi import FastAPI, Request
@@ -31,6 +32,8 @@ from bot.gateway.static_files import STATIC_DIR
 from bot.handoff.desk import HandoffDesk, handoff_loop
 from bot.handoff.rasa_link import RasaLink
 from bot.handoff.team_posts import TeamPosts
+from bot.knowledge.service import embedder_from
+from bot.knowledge.workbench import Workbench
 from bot.logs import configure_logging
 from bot.retention import retention_loop
 from bot.settings import Settings, get_settings, secret
@@ -64,6 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.inbox = inbox = Inbox(dispatcher, timedelta(seconds=settings.inbox_lease_seconds))
         app.state.zalo = zalo
         app.state.telegram = telegram
+        # The editors' pages: the embedding model loads when an editor first needs it.
+        app.state.workbench = Workbench(settings, partial(embedder_from, settings))
         if telegram is not None:
             app.state.telegram_secret = await start_telegram(settings, telegram, inbox, desk)
         loops = [

@@ -52,7 +52,7 @@ class Member(Base):
     # Console login (None: Telegram only).
     username: Mapped[str | None] = mapped_column(String(80), unique=True, nullable=True)
     password_hash: Mapped[str | None] = mapped_column(String(300), nullable=True)
-    role: Mapped[str] = mapped_column(String(20), default="member")  # "member" | "admin"
+    role: Mapped[str] = mapped_column(String(20), default="member")  # member | editor | admin
     # Telegram numeric user id, or "@username" until the member first writes to the bot.
     telegram: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

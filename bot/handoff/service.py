@@ -30,7 +30,8 @@ from bot.handoff.models import (
 )
 from bot.ratelimit import within
 
-ROLES = ("member", "admin")
+# Editors also keep the knowledge articles (console "Bài viết"); admins do everything.
+ROLES = ("member", "editor", "admin")
 REASONS = ("asked", "kb_unsure", "feedback")
 
 

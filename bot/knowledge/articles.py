@@ -75,6 +75,7 @@ class Article:
     body_line: int  # line number of the body's first line in the file
     sha256: str
     sections: dict[str, str] = field(default_factory=dict)
+    source: str = ""  # the whole Markdown text
 
     @property
     def id(self) -> str:
@@ -140,11 +141,12 @@ def article_passages(article: Article) -> list[Passage]:
 
 
 class ArticleError(ValueError):
-    """An article that cannot be used; ``str()`` names the file and line."""
+    """An article that cannot be used; ``str()`` names the file and line, ``field`` the
+    form field at fault (the console shows the message under it)."""
 
-    def __init__(self, path: Path, line: int, message: str) -> None:
+    def __init__(self, path: Path, line: int, message: str, field: str = "") -> None:
         super().__init__(f"{path}:{line}: {message}")
-        self.path, self.line, self.message = path, line, message
+        self.path, self.line, self.message, self.field = path, line, message, field
 
 
 def _line_of(text: str, needle: str, default: int = 1) -> int:
@@ -152,41 +154,166 @@ def _line_of(text: str, needle: str, default: int = 1) -> int:
     return text.count("\n", 0, index) + 1 if index >= 0 else default
 
 
+FIELD_NAMES = {
+    "id": "mã bài (id)",
+    "title": "tiêu đề (title)",
+    "questions": "câu hỏi (questions)",
+    "tags": "chủ đề (tags)",
+    "sources": "nguồn (sources)",
+    "last_reviewed": "ngày rà soát (last_reviewed)",
+    "owner": "người phụ trách (owner)",
+    "related": "bài liên quan (related)",
+}
+_DATE_VN = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
+
+
+def _item_line(text: str, key: str, index: int) -> int:
+    """The line of the ``index``-th list item under ``key:`` in the front matter."""
+    start = _line_of(text, f"\n{key}:", 0) + 1
+    if start <= 1:
+        return 1
+    lines = text.split("\n")
+    seen = -1
+    for number in range(start, len(lines)):
+        line = lines[number]
+        if line and not line[0].isspace() and not line.startswith("-"):
+            break  # the next key
+        if re.match(r"^\s*-\s", line):
+            seen += 1
+            if seen == index:
+                return number + 1
+    return start
+
+
+def _explain(error: dict[str, object]) -> str:
+    """A pydantic error in the editors' words."""
+    kind = str(error.get("type", ""))
+    context = error.get("ctx") or {}
+    assert isinstance(context, dict)
+    if kind == "missing":
+        return "thiếu mục này"
+    if kind == "extra_forbidden":
+        return "không có mục này trong mẫu bài (gõ nhầm tên?)"
+    if kind in {"string_type", "str_type"}:
+        return "phải là một dòng chữ (nếu dòng có dấu hai chấm, đặt cả dòng trong ngoặc kép)"
+    if kind in {"list_type"}:
+        return "phải là danh sách, mỗi mục một dòng bắt đầu bằng '- '"
+    if kind == "too_short":
+        least = context.get("min_length", "")
+        if isinstance(error.get("input"), list):
+            return f"cần ít nhất {least} mục"
+        return f"quá ngắn (ít nhất {least} ký tự)"
+    if kind.startswith("date"):
+        return "ngày không hợp lệ: viết 2026-12-01 hoặc 01/12/2026"
+    if kind == "string_pattern_mismatch":
+        return "chỉ gồm chữ thường không dấu, số và dấu gạch ngang, ví dụ vneid-quen-mat-khau"
+    if kind == "value_error":
+        return str(error.get("msg", "")).removeprefix("Value error, ")
+    return str(error.get("msg", "giá trị không hợp lệ"))
+
+
+def _validation_error(path: Path, text: str, exc: ValidationError) -> ArticleError:
+    first = exc.errors()[0]
+    loc = [str(p) for p in first["loc"]]
+    key = loc[0] if loc else ""
+    where = FIELD_NAMES.get(key, key)
+    line = _line_of(text, f"\n{key}:", 1) + 1 if key else 1
+    if len(loc) > 1 and loc[1].isdigit():
+        index = int(loc[1])
+        line = _item_line(text, key, index)
+        where = f"{where}, mục thứ {index + 1}"
+    return ArticleError(path, line, f"{where}: {_explain(dict(first))}", key)
+
+
+def _indentation_trap(path: Path, text: str, end: int) -> None:
+    """A list item indented differently from the one above it is silently merged into it
+    by YAML ("  - a" then "   - b" is one item "a - b"): refuse it instead."""
+    indent: int | None = None
+    for number, line in enumerate(text[:end].split("\n"), start=1):
+        if line and not line[0].isspace() and not line.startswith("-"):
+            indent = None  # a new key
+            continue
+        match = re.match(r"^(\s*)-\s", line)
+        if match is None:
+            continue
+        if indent is None:
+            indent = len(match.group(1))
+        elif len(match.group(1)) != indent:
+            raise ArticleError(
+                path,
+                number,
+                f"dòng này thụt lề {len(match.group(1))} dấu cách, các dòng trên {indent}: "
+                "YAML sẽ gộp nó vào mục phía trên. Thụt lề đều nhau.",
+                _key_above(text, number),
+            )
+
+
+def _key_above(text: str, line: int) -> str:
+    for candidate in reversed(text.split("\n")[: line - 1]):
+        match = re.match(r"^([a-z_]+):", candidate)
+        if match:
+            return match.group(1)
+    return ""
+
+
 def parse_article(path: Path) -> Article:
     raw = path.read_bytes()
-    text = raw.decode("utf-8", errors="strict").replace("\r\n", "\n")
+    try:
+        text = raw.decode("utf-8", errors="strict")
+    except UnicodeDecodeError as exc:
+        raise ArticleError(path, 1, f"tệp không phải UTF-8: {exc}") from exc
+    return parse_text(text, path)
+
+
+def parse_text(text: str, path: Path) -> Article:
+    """An article from its Markdown text; ``path`` names it in messages (its stem is the
+    id the text must declare)."""
+    text = text.replace("\r\n", "\n")
     if not text.startswith("---\n"):
         raise ArticleError(path, 1, "thiếu phần đầu YAML: tệp phải bắt đầu bằng dòng '---'")
     end = text.find("\n---\n", 4)
     if end < 0:
         raise ArticleError(path, 1, "phần đầu YAML chưa đóng: thêm một dòng '---' sau nó")
+    _indentation_trap(path, text, end)
     try:
         data = yaml.safe_load(text[4:end])
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1
-        raise ArticleError(path, line, f"YAML không hợp lệ: {exc}") from exc
+        problem = getattr(exc, "problem", None) or "sai cú pháp"
+        raise ArticleError(
+            path,
+            line,
+            f"phần đầu YAML sai cú pháp ({problem}): kiểm tra dấu hai chấm, ngoặc kép và "
+            "thụt lề ở dòng này",
+            _key_above(text, line + 1),
+        ) from exc
     if not isinstance(data, dict):
         raise ArticleError(path, 2, "phần đầu YAML phải là các dòng 'khóa: giá trị'")
+    reviewed = data.get("last_reviewed")
+    if isinstance(reviewed, str) and (match := _DATE_VN.match(reviewed)):
+        day, month, year = (int(g) for g in match.groups())
+        data["last_reviewed"] = f"{year:04d}-{month:02d}-{day:02d}"  # 01/12/2026 as written
     try:
         meta = FrontMatter.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        key = str(first["loc"][0]) if first["loc"] else ""
-        where = ".".join(str(p) for p in first["loc"])
-        raise ArticleError(
-            path, _line_of(text, f"\n{key}:", 1) + 1 if key else 1, f"{where}: {first['msg']}"
-        ) from exc
+        raise _validation_error(path, text, exc) from exc
     if meta.id != path.stem:
         raise ArticleError(
-            path, _line_of(text, "\nid:") + 1, f"id '{meta.id}' phải trùng tên tệp '{path.stem}'"
+            path,
+            _line_of(text, "\nid:") + 1,
+            f"id '{meta.id}' phải trùng tên tệp '{path.stem}'",
+            "id",
         )
     body = text[end + 5 :].strip("\n")
     body_line = text.count("\n", 0, end + 5) + 1
     short, sections = _split_sections(body)
     if not short:
         raise ArticleError(
-            path, body_line, "thiếu câu trả lời ngắn ở đầu nội dung (trước mọi tiêu đề ##)"
+            path,
+            body_line,
+            "thiếu câu trả lời ngắn ở đầu nội dung (trước mọi tiêu đề ##)",
+            "short_answer",
         )
     steps = [
         m.group(1).strip()
@@ -201,8 +328,9 @@ def parse_article(path: Path) -> Article:
         if_fails=sections.get(FAILS_HEADING, ""),
         body=body,
         body_line=body_line,
-        sha256=hashlib.sha256(raw).hexdigest(),
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         sections=sections,
+        source=text,
     )
 
 
@@ -229,6 +357,4 @@ def load_articles(directory: Path) -> tuple[list[Article], list[ArticleError]]:
             articles.append(parse_article(path))
         except ArticleError as exc:
             errors.append(exc)
-        except UnicodeDecodeError as exc:
-            errors.append(ArticleError(path, 1, f"tệp không phải UTF-8: {exc}"))
     return articles, errors

@@ -1,7 +1,9 @@
 """``kb``: the editors' and developers' tool for the knowledge base.
 
-kb lint                 check every article (schema, sources, staleness, duplicates, links)
-kb build                validate, embed what changed, publish a new index
+kb lint                 check the files in knowledge/articles (schema, sources, links…)
+kb build                import new or changed files, then build the index of what is published
+kb import [--force ID]  import the files only (--force: over an article edited on the web)
+kb export DIR           write the published articles (web edits included) as Markdown files
 kb search "câu hỏi"     top articles with scores and the signals that found them
 kb eval                 hit@1/hit@3/MRR per style, out-of-scope rejection, vs baselines
 kb answer-eval          the replies residents get, judged through the running stack
@@ -13,9 +15,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from bot.logs import configure_logging
 from bot.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from bot.knowledge.store import SyncReport
 
 
 def _lint(settings: Settings, args: argparse.Namespace) -> int:
@@ -30,41 +36,94 @@ def _lint(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if errors or (args.strict and problems) else 0
 
 
+def _print_sync(report: SyncReport) -> None:
+    for error in report.errors:
+        print(f"{error}  (tệp bị bỏ qua)")
+    if report.added or report.updated:
+        print(
+            f"nhập từ tệp: {len(report.added)} bài mới, {len(report.updated)} bài cập nhật"
+            + (f" ({', '.join(report.updated)})" if report.updated else "")
+        )
+    for article_id in report.kept:
+        print(
+            f"GIỮ BẢN WEB: {article_id}.md đã đổi nhưng bài này đã được sửa trên trang quản lý;"
+            f" giữ bản web. Lấy bản tệp: kb import --force {article_id}"
+        )
+
+
+def _sync(settings: Settings, force: set[str] | None = None) -> SyncReport:
+    from bot.db import session_scope
+    from bot.knowledge.store import sync_files
+
+    with session_scope() as session:
+        report = sync_files(session, settings.kb_articles_dir, force)
+    _print_sync(report)
+    return report
+
+
 def _build(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.knowledge.articles import load_articles
-    from bot.knowledge.calibration import QueryCache, calibrate, out_of_scope_examples
-    from bot.knowledge.index import build_index
-    from bot.knowledge.lint import lint
+    from bot.knowledge.publishing import NotPublishable, build_published
     from bot.knowledge.service import embedder_from
 
-    errors = [
-        p
-        for p in lint(settings.kb_articles_dir, settings.kb_stale_after_days)
-        if p.level == "error"
-    ]
-    if errors:
-        for problem in errors:
-            print(problem)
-        print("Chưa xây chỉ mục: sửa các lỗi trên rồi chạy lại `kb build`.")
-        return 1
-    articles, _ = load_articles(settings.kb_articles_dir)
+    if _sync(settings).errors:
+        print("Sửa các tệp lỗi ở trên rồi chạy lại `kb build` (các bài khác vẫn được xây).")
+    if args.if_changed and _index_is_current(settings):
+        print("chỉ mục đã đúng với các bài đang xuất bản: không cần xây lại")
+        return 0
     started = time.perf_counter()
     embedder = embedder_from(settings)
     loaded = time.perf_counter() - started
-    oos = out_of_scope_examples(settings.kb_calibration_nlu_file, settings.kb_calibration_file)
-    cache = QueryCache(settings.kb_index_path / "query-cache.npz", embedder)
-    settings.kb_index_path.mkdir(parents=True, exist_ok=True)
-    stats = build_index(
-        articles,
-        embedder,
-        settings.kb_index_path,
-        calibrate=lambda staging: calibrate(staging, embedder, oos, cache),
-    )
+    try:
+        stats = build_published(settings, embedder)
+    except NotPublishable as exc:
+        print(exc)
+        print("Chưa xây chỉ mục: sửa các lỗi trên rồi chạy lại `kb build`.")
+        return 1
     print(
         f"index {stats.directory.name}: {stats.articles} articles, {stats.units} units, "
         f"{stats.embedded} embedded, {stats.reused} reused; {stats.seconds:.1f} s "
         f"(+{loaded:.1f} s model load)"
     )
+    return 0
+
+
+def _index_is_current(settings: Settings) -> bool:
+    """The current build holds exactly the published articles' texts."""
+    import json
+
+    from bot.db import session_scope
+    from bot.knowledge.index import current_build
+    from bot.knowledge.store import published_texts, text_sha
+
+    build = current_build(settings.kb_index_path)
+    if build is None:
+        return False
+    built = {
+        a["id"]: a["sha256"]
+        for a in json.loads((build / "meta.json").read_text("utf-8"))["articles"]
+    }
+    with session_scope() as session:
+        published = {k: text_sha(v) for k, v in published_texts(session).items()}
+    return built == published
+
+
+def _import(settings: Settings, args: argparse.Namespace) -> int:
+    report = _sync(settings, set(args.force or []))
+    if not (report.added or report.updated or report.kept or report.errors):
+        print("Các tệp đã có trong cơ sở dữ liệu, không có gì mới.")
+    print("Chạy `kb build` (hoặc bấm Xuất bản trên trang quản lý) để trợ lý dùng bản mới.")
+    return 1 if report.errors else 0
+
+
+def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.db import session_scope
+    from bot.knowledge.store import export
+
+    with session_scope() as session:
+        count = export(session, Path(args.directory))
+    print(f"đã ghi {count} bài vào {args.directory}")
     return 0
 
 
@@ -143,7 +202,14 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     lint_p = sub.add_parser("lint", help="check every article")
     lint_p.add_argument("--strict", action="store_true", help="warnings fail too")
-    sub.add_parser("build", help="validate, embed what changed, publish a new index")
+    build_p = sub.add_parser("build", help="import changed files, embed what changed, publish")
+    build_p.add_argument(
+        "--if-changed", action="store_true", help="only when the index lacks a published change"
+    )
+    import_p = sub.add_parser("import", help="import new or changed files into the database")
+    import_p.add_argument("--force", nargs="+", metavar="ID", help="over edits made on the web")
+    export_p = sub.add_parser("export", help="write the published articles as Markdown files")
+    export_p.add_argument("directory")
     search_p = sub.add_parser("search", help="show the top articles for a question")
     search_p.add_argument("query")
     search_p.add_argument("--mode", choices=["hybrid", "bm25", "dense"], default="hybrid")
@@ -169,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {
         "lint": _lint,
         "build": _build,
+        "import": _import,
+        "export": _export,
         "search": _search,
         "eval": _eval,
         "answer-eval": _answer_eval,

@@ -140,15 +140,17 @@ def build_index(
     embedder: Embedder,
     index_dir: Path,
     calibrate: Callable[[Path], dict[str, Any]] | None = None,
+    reuse_from: Path | None = None,
 ) -> BuildStats:
     """Embed what changed, write a new build, switch CURRENT to it atomically.
 
     ``calibrate(staging_dir)`` runs on the complete but not yet published build and
-    returns the confidence calibration stored in its metadata.
+    returns the confidence calibration stored in its metadata. Vectors of unchanged
+    articles come from the current build of ``reuse_from`` (default: ``index_dir``).
     """
     started = time.perf_counter()
     index_dir.mkdir(parents=True, exist_ok=True)
-    previous = _previous_vectors(index_dir, embedder.name)
+    previous = _previous_vectors(reuse_from or index_dir, embedder.name)
     units: list[Unit] = []
     shas: list[str] = []
     for article in articles:

@@ -1,10 +1,11 @@
-"""What residents told us about answers, for the editors' report (``kb report``)."""
+"""The knowledge base's tables: the published articles and every version of them (the
+source of truth the index is built from), and what residents told us about answers."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Float, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, Float, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, utcnow
@@ -37,3 +38,37 @@ class UnansweredQuestion(Base):
     confidence: Mapped[float] = mapped_column(Float)
     candidates: Mapped[str] = mapped_column(Text, default="")  # top article ids, comma-separated
     outcome: Mapped[str] = mapped_column(String(20), default="unsure", server_default="unsure")
+
+
+class ArticleRecord(Base):
+    """One article: which version is published, the editor's unpublished draft, and a
+    revision every save bumps (two editors on one article: the later save is refused)."""
+
+    __tablename__ = "kb_articles"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    published: Mapped[int] = mapped_column(Integer, default=0)  # version number; 0: none yet
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    draft: Mapped[str | None] = mapped_column(Text, nullable=True)  # Markdown, unpublished
+    draft_by: Mapped[str] = mapped_column(String(200), default="")
+    draft_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # SHA-256 of knowledge/articles/<id>.md when it was last imported: a newer file in a
+    # release is imported unless an editor has changed the article since.
+    file_sha: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ArticleVersion(Base):
+    """A published version, kept for ever: its whole Markdown text, who and when."""
+
+    __tablename__ = "kb_article_versions"
+    __table_args__ = (UniqueConstraint("article_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[str] = mapped_column(String(80), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(200))
+    origin: Mapped[str] = mapped_column(String(20))  # file | web | rollback
+    note: Mapped[str] = mapped_column(String(500), default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -102,6 +102,13 @@ class Responder:
         return self._answered(question, result)
 
     def answer(self, question: str, channel: str, previous_article: str | None = None) -> Reply:
+        reply = self.decide(question, previous_article)
+        if reply.outcome is not Outcome.ANSWER and reply.result is not None:
+            record_unanswered(question, channel, reply.result, reply.outcome)
+        return reply
+
+    def decide(self, question: str, previous_article: str | None = None) -> Reply:
+        """The reply, nothing recorded (the console's "Thử câu hỏi" asks this too)."""
         result = self.search(question, previous_article)
         if self.searcher.confident(result, self.threshold):
             return self._answered(question, result)
@@ -117,7 +124,6 @@ class Responder:
             outcome, messages = Outcome.NOT_COVERED, not_covered_messages()
         else:
             outcome, messages = Outcome.UNSURE, unsure_messages(result)
-        record_unanswered(question, channel, result, outcome)
         return Reply(messages, None, outcome, result, candidates)
 
 

@@ -1,16 +1,16 @@
 """The knowledge base as the action server uses it: load, search, reload on rebuild.
 
-``kb build`` switches ``var/knowledge/CURRENT`` atomically. ``KnowledgeBase.searcher()``
-notices the change (a cheap stat, at most once a second), loads the new build in a
-background thread and swaps it in; requests meanwhile use the previous one, so none is
-dropped or delayed by the reload.
+``kb build`` and the console's "Xuất bản" switch ``var/knowledge/CURRENT`` atomically.
+``KnowledgeBase.searcher()`` looks at the pointer on every question (one stat) and loads
+a new build before answering, so the very next question after a publish gets the new
+answer. Questions arriving during the load wait for it (well under a second); a build
+that cannot be loaded is logged and the previous one kept.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,15 +27,12 @@ class IndexMissing(RuntimeError):
 
 
 class KnowledgeBase:
-    def __init__(self, index_dir: Path, embedder: Embedder, check_every: float = 1.0) -> None:
+    def __init__(self, index_dir: Path, embedder: Embedder) -> None:
         self.index_dir = index_dir
         self.embedder = embedder
-        self.check_every = check_every
         self._searcher: Searcher | None = None
         self._loaded_stamp: tuple[str, int] | None = None
-        self._checked_at = 0.0
         self._lock = threading.Lock()
-        self._loading = False
 
     def _stamp(self) -> tuple[str, int] | None:
         pointer = self.index_dir / CURRENT
@@ -49,30 +46,23 @@ class KnowledgeBase:
             build = current_build(self.index_dir)
             if build is None:
                 return
-            searcher = Searcher(build, self.embedder)
-            with self._lock:
-                self._searcher, self._loaded_stamp = searcher, stamp
+            self._searcher = Searcher(build, self.embedder)
             logger.info(
-                "knowledge index loaded: %s (%d articles)", build.name, len(searcher.article_ids)
+                "knowledge index loaded: %s (%d articles)",
+                build.name,
+                len(self._searcher.article_ids),
             )
         except Exception:
             logger.exception("could not load the knowledge index; keeping the previous one")
-            with self._lock:
-                self._loaded_stamp = stamp  # do not retry a broken build in a loop
         finally:
-            self._loading = False
+            self._loaded_stamp = stamp  # a broken build is not retried on every question
 
     def searcher(self) -> Searcher:
-        now = time.monotonic()
-        if self._searcher is None or now - self._checked_at >= self.check_every:
-            self._checked_at = now
-            stamp = self._stamp()
-            if stamp is not None and stamp != self._loaded_stamp:
-                if self._searcher is None:
-                    self._load(stamp)  # first load: nothing to serve meanwhile
-                elif not self._loading:
-                    self._loading = True
-                    threading.Thread(target=self._load, args=(stamp,), daemon=True).start()
+        stamp = self._stamp()
+        if stamp is not None and stamp != self._loaded_stamp:
+            with self._lock:
+                if stamp != self._loaded_stamp:  # not loaded meanwhile by another thread
+                    self._load(stamp)
         if self._searcher is None:
             raise IndexMissing(f"no knowledge index in {self.index_dir}: run `kb build`")
         return self._searcher

@@ -17,12 +17,14 @@ from bot.handoff.models import (
     Ticket,
     TicketMessage,
 )
-from bot.knowledge.models import Feedback, UnansweredQuestion
+from bot.knowledge.models import ArticleRecord, ArticleVersion, Feedback, UnansweredQuestion
 from bot.ratelimit import RateCounter
 from bot.status.models import Application, StatusChange, StatusLookup, Subscription
 
 __all__ = [
     "Application",
+    "ArticleRecord",
+    "ArticleVersion",
     "AuditEvent",
     "Base",
     "ButtonPayload",

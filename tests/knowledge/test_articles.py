@@ -71,7 +71,8 @@ def test_parse_sections(tmp_path: Path) -> None:
             6,
             "sources",
         ),
-        (lambda t: t.replace("url: https://vneid.gov.vn", "url: vneid"), 6, "https://"),
+        # The line of the source at fault, not of the ``sources:`` key.
+        (lambda t: t.replace("url: https://vneid.gov.vn", "url: vneid"), 7, "mục thứ 1"),
         (lambda t: t.replace("Câu trả lời ngắn.\n", ""), 13, "câu trả lời ngắn"),
         (
             lambda t: t.replace("last_reviewed: 2026-11-01", "last_reviewed: hôm qua"),
@@ -87,6 +88,37 @@ def test_errors_name_file_and_line(tmp_path: Path, change, line: int, fragment: 
     assert error.value.line == line
     assert fragment in str(error.value)
     assert str(error.value).startswith(f"{path}:{line}:")
+
+
+LISTED = GOOD.replace(
+    "questions: [câu một, cau hai, câu ba nha, cau bon, câu năm]",
+    "questions:\n  - câu một\n  - cau hai\n  - câu ba nha\n  - cau bon\n  - câu năm",
+)
+
+
+def test_a_list_item_indented_differently_is_refused_not_merged(tmp_path: Path) -> None:
+    # YAML would read "  - cau bon" then "   - câu năm" as one question "cau bon - câu năm".
+    path = write(tmp_path, "sample-article", LISTED.replace("  - câu năm", "   - câu năm"))
+    with pytest.raises(ArticleError) as error:
+        parse_article(path)
+    assert error.value.line == 9 and error.value.field == "questions"
+    assert "thụt lề 3 dấu cách, các dòng trên 2" in error.value.message
+
+
+def test_errors_speak_vietnamese_with_one_based_items_on_their_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "sample-article", LISTED.replace("  - cau bon", "  - 2026"))
+    with pytest.raises(ArticleError) as error:
+        parse_article(path)
+    assert error.value.line == 8  # the 4th question's own line
+    assert error.value.message.startswith("câu hỏi (questions), mục thứ 4: phải là một dòng chữ")
+
+
+def test_a_date_written_the_vietnamese_way_is_read(tmp_path: Path) -> None:
+    path = write(tmp_path, "sample-article", GOOD.replace("2026-11-01", "01/11/2026"))
+    assert parse_article(path).meta.last_reviewed == date(2026, 11, 1)
+    bad = write(tmp_path, "sample-article", GOOD.replace("2026-11-01", "31/02/2026"))
+    with pytest.raises(ArticleError, match="ngày không hợp lệ"):
+        parse_article(bad)
 
 
 def test_lint_finds_duplicates_links_and_staleness(tmp_path: Path) -> None:

@@ -1,0 +1,153 @@
+"""What the console's editor pages ask of the knowledge base: the checks on a draft, a
+question tried against the draft before publishing, and publishing itself.
+
+The embedding model is loaded on first use (the gateway only needs it when an editor
+works). A draft is tried on a private copy of the live index with the draft article in
+place: only its changed lines are embedded, the live calibration is kept, nothing the
+residents use is touched.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from bot.knowledge.answer import Message
+from bot.knowledge.articles import Article
+from bot.knowledge.embeddings import Embedder
+from bot.knowledge.index import BuildStats, build_index, current_build
+from bot.knowledge.lint import Problem, lint_articles
+from bot.knowledge.publishing import build_published
+from bot.knowledge.responder import Outcome, Responder
+from bot.knowledge.search import Searcher
+from bot.knowledge.store import article_path, parse_all, published_texts
+from bot.settings import Settings
+
+OUTCOMES = {
+    Outcome.ANSWER: "Trả lời",
+    Outcome.UNSURE: "Chưa chắc: gợi ý các bài gần nhất và mời gặp người hỗ trợ",
+    Outcome.NOT_COVERED: "Chưa có hướng dẫn: nói rõ và chỉ nơi hỏi",
+    Outcome.OFF_TOPIC: "Ngoài phạm vi dịch vụ công: từ chối lịch sự",
+}
+
+
+@dataclass(frozen=True)
+class Trial:
+    """A question tried against a draft."""
+
+    question: str
+    outcome: str  # the Vietnamese label
+    answered_by: str | None  # article id
+    confidence: float
+    threshold: float
+    messages: list[Message]
+    top: list[tuple[str, str, float]]  # (article id, title, fused score)
+
+
+class Workbench:
+    def __init__(self, settings: Settings, load_embedder: Callable[[], Embedder]) -> None:
+        self.settings = settings
+        self._load_embedder = load_embedder
+        self._embedder: Embedder | None = None
+        self._lock = threading.Lock()
+
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = self._load_embedder()
+            return self._embedder
+
+    # -- checks ---------------------------------------------------------------------------
+    def with_draft(
+        self, session: Session, article_id: str, text: str
+    ) -> tuple[list[Article], list[Problem]]:
+        """Every published article with the draft in its place, and the draft's problems
+        (checked against the others: duplicate questions, links, related)."""
+        texts = published_texts(session)
+        texts[article_id] = text
+        articles, errors = parse_all(texts)
+        problems = [
+            p
+            for p in lint_articles(articles, errors, self.settings.kb_stale_after_days)
+            if p.path == article_path(article_id)
+        ]
+        return articles, problems
+
+    def closeness(self, searcher: Searcher, article_id: str) -> list[Problem]:
+        """Alternative questions the search would give to another article: each one
+        searched with itself left out, as the calibration does."""
+        problems: list[Problem] = []
+        for i, unit in enumerate(searcher.units):
+            if unit["article"] != article_id or unit["kind"] != "question":
+                continue
+            top = searcher.search(unit["text"], k=1, exclude_units={i}).top
+            if top is not None and top.article_id != article_id:
+                problems.append(
+                    Problem(
+                        article_path(article_id),
+                        0,
+                        "warning",
+                        f"câu hỏi “{unit['text']}” gần với bài “{top.title}” ({top.article_id}) "
+                        "hơn bài này: viết rõ hơn, hoặc chuyển nó sang bài kia",
+                        "questions",
+                    )
+                )
+        return problems
+
+    # -- trying a draft -------------------------------------------------------------------
+    def draft_searcher(self, articles: list[Article], workdir: Path) -> Searcher:
+        live = current_build(self.settings.kb_index_path)
+        calibration = (
+            json.loads((live / "meta.json").read_text("utf-8")).get("calibration")
+            if live is not None
+            else None
+        )
+        embedder = self.embedder()
+        stats = build_index(
+            articles,
+            embedder,
+            workdir,
+            calibrate=(lambda _staging: calibration) if calibration else None,
+            reuse_from=self.settings.kb_index_path,
+        )
+        return Searcher(stats.directory, embedder)
+
+    def check_and_try(
+        self, session: Session, article_id: str, text: str, question: str = ""
+    ) -> tuple[list[Problem], Trial | None]:
+        """The draft's problems; when it has no errors, also the questions closer to
+        another article and, given a question, the reply it would get."""
+        articles, problems = self.with_draft(session, article_id, text)
+        if any(p.level == "error" for p in problems):
+            return problems, None
+        with tempfile.TemporaryDirectory(prefix="kb-draft-") as workdir:
+            searcher = self.draft_searcher(articles, Path(workdir))
+            problems += self.closeness(searcher, article_id)
+            trial = self._try(searcher, question) if question.strip() else None
+        return problems, trial
+
+    def _try(self, searcher: Searcher, question: str) -> Trial:
+        responder = Responder(searcher)
+        reply = responder.decide(question)
+        result = reply.result
+        top = [(h.article_id, h.title, h.score) for h in (result.hits[:3] if result else [])]
+        return Trial(
+            question=question,
+            outcome=OUTCOMES[reply.outcome],
+            answered_by=reply.article_id,
+            confidence=result.confidence if result else 0.0,
+            threshold=responder.threshold,
+            messages=reply.messages,
+            top=top,
+        )
+
+    # -- publishing -----------------------------------------------------------------------
+    def publish_index(self) -> BuildStats:
+        """Build and switch the index to what the database now publishes."""
+        return build_published(self.settings, self.embedder())

@@ -1,0 +1,168 @@
+"""The editors' pages over real HTTP against the real gateway: roles, checks on the field
+at fault, "Thử câu hỏi", drafts, publishing (the index is rebuilt and the next question
+uses it), a concurrent save refused, versions and rollback."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.db import session_scope
+from bot.gateway.app import create_app
+from bot.handoff import service
+from bot.knowledge import store
+from bot.knowledge.articles import parse_text
+from bot.knowledge.draft import from_article
+from bot.knowledge.models import ArticleRecord
+from bot.knowledge.service import KnowledgeBase
+from bot.settings import ROOT
+from tests.conftest import REAL_INDEX
+from tests.console.conftest import Console, TeamFixture, csrf_of, password_hash, settings_for
+from tests.fakes.rasa import FakeRasa
+from tests.fakes.servers import serve
+
+ARTICLE = "vneid-forgot-password"
+
+
+def copy_index(target: Path) -> Path:
+    """The live index, copied: publishing here never touches the index other tests read."""
+    shutil.copytree(REAL_INDEX, target, ignore=shutil.ignore_patterns("*.lock", ".*.tmp"))
+    return target
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory, migrated_db: None) -> Path:
+    with session_scope() as session:
+        store.sync_files(session, ROOT / "knowledge" / "articles")
+    return copy_index(tmp_path_factory.mktemp("kb") / "knowledge")
+
+
+@pytest.fixture(scope="module")
+def editor_gateway(fake_rasa: tuple[FakeRasa, int], index_dir: Path) -> Iterator[str]:
+    app = create_app(settings_for(fake_rasa[1], kb_index_dir=index_dir))
+    with serve(app, lifespan=True) as url:
+        yield url
+
+
+def add_editor(team: TeamFixture, name: str) -> str:
+    username = f"{name}-{team.ward}"
+    with session_scope() as session:
+        service.add_member(
+            session,
+            team.ward,
+            name,
+            username=username,
+            password_hash=password_hash(),
+            role="editor",
+        )
+    return username
+
+
+def signed_in(url: str, username: str) -> Console:
+    console = Console(url)
+    assert console.login(username).status_code == 303
+    return console
+
+
+def form_of(html: str) -> dict[str, str]:
+    """The editor form's fields as the browser would post them."""
+    fields: dict[str, str] = {}
+    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html):
+        fields[name] = value
+    for name, value in re.findall(
+        r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S
+    ):
+        fields[name] = value
+    import html as html_lib
+
+    return {k: html_lib.unescape(v) for k, v in fields.items()}
+
+
+def published_short_answer(index_dir: Path, embedder: Any) -> str:
+    searcher = KnowledgeBase(index_dir, embedder).searcher()
+    return str(searcher.articles[ARTICLE]["short_answer"])
+
+
+def test_only_editors_and_admins_open_the_articles(editor_gateway: str, team: TeamFixture) -> None:
+    member = signed_in(editor_gateway, team.lan)
+    refused = member.http.get("/console/articles")
+    assert refused.status_code == 403 and "biên tập" in refused.text
+    admin = signed_in(editor_gateway, team.boss)
+    listing = admin.http.get("/console/articles", params={"q": "quen mat khau"})
+    assert listing.status_code == 200
+    assert f'href="/console/articles/{ARTICLE}"' in listing.text
+    assert "/console/articles/cancuoc-law-2024" not in listing.text  # filtered out
+    editor = signed_in(editor_gateway, add_editor(team, "bien-tap"))
+    assert editor.http.get(f"/console/articles/{ARTICLE}").status_code == 200
+
+
+def test_problems_are_shown_on_the_field_at_fault(editor_gateway: str, team: TeamFixture) -> None:
+    editor = signed_in(editor_gateway, add_editor(team, "kiem-tra"))
+    page = editor.http.get(f"/console/articles/{ARTICLE}")
+    fields = form_of(page.text)
+    fields.update(
+        action="xem",
+        questions="chỉ một câu\nhai câu",
+        source_url_0="vneid.gov.vn",
+        last_reviewed="01/12/2026",
+    )
+    checked = editor.http.post(f"/console/articles/{ARTICLE}", data=fields)
+    assert checked.status_code == 200
+    text = checked.text
+    assert "câu hỏi (questions): cần ít nhất 5 mục" in text
+    questions_at = text.index('id="questions"')
+    assert text.index("cần ít nhất 5 mục") > questions_at  # under its field
+    assert text.index("cần ít nhất 5 mục") < text.index('id="short_answer"')
+
+
+def test_publish_conflict_and_rollback(
+    editor_gateway: str, team: TeamFixture, index_dir: Path, embedder: Any
+) -> None:
+    lan = signed_in(editor_gateway, add_editor(team, "lan-bt"))
+    minh = signed_in(editor_gateway, add_editor(team, "minh-bt"))
+    before = published_short_answer(index_dir, embedder)
+    page_lan = form_of(lan.http.get(f"/console/articles/{ARTICLE}").text)
+    page_minh = form_of(minh.http.get(f"/console/articles/{ARTICLE}").text)
+    new_answer = "Quên mật khẩu VNeID: bấm Quên mật khẩu ngay trên ứng dụng, mất chừng 5 phút."
+    # "Thử câu hỏi" against the draft, before anything is saved.
+    tried = lan.http.post(
+        f"/console/articles/{ARTICLE}",
+        data={**page_lan, "short_answer": new_answer, "action": "xem", "question": "quen mk vneid"},
+    )
+    assert tried.status_code == 200
+    assert "Thử: “quen mk vneid”" in tried.text and "mất chừng 5 phút" in tried.text
+    published = lan.http.post(
+        f"/console/articles/{ARTICLE}",
+        data={**page_lan, "short_answer": new_answer, "action": "xuat-ban", "note": "rút gọn"},
+    )
+    shown = lan.follow(published)
+    assert "Đã xuất bản bản số" in shown.text and "câu hỏi tiếp theo" in shown.text
+    assert published_short_answer(index_dir, embedder) == new_answer
+    # Anh Minh opened the article before chị Lan published: his save is refused.
+    late = minh.http.post(
+        f"/console/articles/{ARTICLE}",
+        data={**page_minh, "short_answer": "Bản của anh Minh.", "action": "luu"},
+    )
+    assert late.status_code == 409 and "vừa được" in late.text
+    assert "Bản của anh Minh." in late.text  # what he typed is still in the form
+    with session_scope() as session:
+        record = session.get(ArticleRecord, ARTICLE)
+        assert record is not None and record.draft is None
+        number, revision = record.published, record.revision
+    # The diff of the new version, then one click back to the version before.
+    diff = lan.http.get(f"/console/articles/{ARTICLE}/versions/{number}")
+    assert diff.status_code == 200 and "+" + new_answer in diff.text.replace("&#34;", '"')
+    rolled = lan.http.post(
+        f"/console/articles/{ARTICLE}/rollback",
+        data={"csrf": csrf_of(shown.text), "number": str(number - 1), "revision": str(revision)},
+    )
+    assert "Đã khôi phục bản số" in lan.follow(rolled).text
+    assert published_short_answer(index_dir, embedder) == before
+    with session_scope() as session:
+        text = store.published_texts(session)[ARTICLE]
+    assert from_article(parse_text(text, store.article_path(ARTICLE))).short_answer == before
