@@ -12,10 +12,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.conversation import outcomes
 from bot.handoff.request import handoff_message
 from bot.knowledge.answer import HUMAN_BUTTON, NOTHING_TEXT, UNSURE_AGAIN_TEXT
 from bot.knowledge.responder import Outcome, Reply, Responder, record_feedback
 from bot.knowledge.service import IndexMissing, get_knowledge_base
+from bot.privacy import resident_key
 from bot.settings import get_settings
 from bot.slots import KB_LAST_ARTICLE, KB_LAST_QUESTION, KB_UNSURE_STREAK
 
@@ -25,6 +27,29 @@ logger = logging.getLogger(__name__)
 def channel_of(tracker: Tracker) -> str:
     metadata = tracker.latest_message.get("metadata") or {}
     return str(metadata.get("channel") or "unknown")
+
+
+KINDS = {
+    Outcome.ANSWER: outcomes.ANSWERED,
+    Outcome.UNSURE: outcomes.UNSURE,
+    Outcome.NOT_COVERED: outcomes.NOT_COVERED,
+    Outcome.OFF_TOPIC: outcomes.OFF_TOPIC,
+}
+
+
+def mark(dispatcher: CollectingDispatcher, reply: Reply | None, kind: str | None = None) -> None:
+    """Say what this reply was, for the figures (the gateway takes the marker out)."""
+    article, topic, confidence = None, None, None
+    if reply is not None:
+        kind = kind or KINDS[reply.outcome]
+        article = reply.article_id
+        confidence = reply.result.confidence if reply.result is not None else None
+        if article:
+            with contextlib.suppress(IndexMissing, KeyError, IndexError):
+                topic = get_knowledge_base().searcher().articles[article]["tags"][0]
+    dispatcher.utter_message(
+        json_message=outcomes.outcome_marker(kind or outcomes.OTHER, article, topic, confidence)
+    )
 
 
 def _entity(tracker: Tracker, name: str) -> str | None:
@@ -41,13 +66,15 @@ def _responder() -> Responder:
     )
 
 
-def _reply(question: str, channel: str, previous: str | None, chosen: str | None) -> Reply:
+def _reply(
+    question: str, channel: str, previous: str | None, chosen: str | None, resident: str
+) -> Reply:
     responder = _responder()
     if chosen:  # a button from an earlier "did you mean" list
         reply = responder.answer_article(chosen)
         if reply is not None:
             return reply
-    return responder.answer(question, channel, previous)
+    return responder.answer(question, channel, previous, resident)
 
 
 class ActionAnswerQuestion(Action):
@@ -66,6 +93,7 @@ class ActionAnswerQuestion(Action):
                 channel_of(tracker),
                 tracker.get_slot(KB_LAST_ARTICLE),
                 _entity(tracker, "article_id"),
+                resident_key(tracker.sender_id),
             )
         except IndexMissing:
             logger.error("no knowledge index: run `kb build`")
@@ -82,9 +110,11 @@ class ActionAnswerQuestion(Action):
             return [*events, SlotSet(KB_UNSURE_STREAK, 0.0)]
         if reply.outcome is Outcome.OFF_TOPIC:
             dispatcher.utter_message(response="utter_out_of_scope")
+            mark(dispatcher, reply)
             return events
         for message in reply.messages:
             dispatcher.utter_message(**message)
+        mark(dispatcher, reply)
         events.append(SlotSet(KB_UNSURE_STREAK, 0.0 if reply.confident else streak + 1.0))
         if reply.article_id:
             events.append(SlotSet(KB_LAST_ARTICLE, reply.article_id))
@@ -104,20 +134,24 @@ class ActionOutOfScope(Action):
     ) -> list[dict[str, Any]]:
         question = str(tracker.latest_message.get("text") or "")
         try:
-            reply = await asyncio.to_thread(_confident_reply, question)
+            reply = await asyncio.to_thread(
+                _confident_reply, question, channel_of(tracker), resident_key(tracker.sender_id)
+            )
         except Exception:  # no index or no model: refusing politely is still right
             logger.exception("knowledge check for an out-of-scope message failed")
             reply = None
         if reply is None:
             dispatcher.utter_message(response="utter_out_of_scope")
+            mark(dispatcher, None, outcomes.OFF_TOPIC)
             return []
         for message in reply.messages:
             dispatcher.utter_message(**message)
+        mark(dispatcher, reply)
         return [SlotSet(KB_LAST_QUESTION, question), SlotSet(KB_LAST_ARTICLE, reply.article_id)]
 
 
-def _confident_reply(question: str) -> Reply | None:
-    return _responder().confident_answer(question)
+def _confident_reply(question: str, channel: str, resident: str) -> Reply | None:
+    return _responder().confident_answer(question, channel, resident)
 
 
 class ActionShowArticle(Action):
@@ -139,6 +173,7 @@ class ActionShowArticle(Action):
             return []
         for message in reply.messages:
             dispatcher.utter_message(**message)
+        mark(dispatcher, reply)
         return [SlotSet(KB_LAST_ARTICLE, reply.article_id)]
 
 
@@ -157,6 +192,7 @@ class ActionRefuseImproper(Action):
         if response not in (domain.get("responses") or {}):
             response = "utter_improper"
         dispatcher.utter_message(response=response)
+        mark(dispatcher, None, outcomes.IMPROPER)
         return []
 
 
@@ -176,6 +212,7 @@ class ActionRecordFeedback(Action):
                 str(article),
                 intent == "feedback_positive",
                 str(tracker.get_slot(KB_LAST_QUESTION) or ""),
+                resident_key(tracker.sender_id),
             )
         return []
 

@@ -3,6 +3,7 @@ for logs and reports."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 # 12-digit personal ID (căn cước), 9-digit old ID card, Vietnamese phone numbers
@@ -37,3 +38,10 @@ def mask_pii(text: str) -> str:
     for pattern in _PATTERNS:
         text = pattern.sub(_mask, text)
     return text
+
+
+def resident_key(sender: str) -> str:
+    """A resident as the figures count them ("web:ab12", "telegram:123"): a short one-way
+    digest, the same in every process, so distinct residents are counted without keeping
+    who they are."""
+    return hashlib.sha256(f"resident:{sender}".encode()).hexdigest()[:16]

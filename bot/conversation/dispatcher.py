@@ -11,13 +11,14 @@ import hashlib
 import hmac
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from starlette.concurrency import run_in_threadpool
 
 from bot.conversation.messages import OutgoingMessage
 from bot.conversation.models import UndeliveredMessage
+from bot.conversation.outcomes import HANDOFF, MARKER, OTHER, TEAM, Verdict
 from bot.conversation.rasa_client import RasaClient, RasaUnavailable
 from bot.db import session_scope
 from bot.privacy import mask_pii
@@ -50,6 +51,7 @@ class Handled:
     # False when the resident got the apology (Rasa or the action server down or silent):
     # the inbox answers the message again later.
     answered: bool = True
+    verdict: Verdict | None = None  # what became of it, for the figures
 
 
 class Dispatcher:
@@ -59,9 +61,11 @@ class Dispatcher:
         ward: str,
         desk: HandoffRouter | None = None,
         address_key: bytes | None = None,
+        default_ward: str = "",
     ) -> None:
         self._rasa = rasa
         self._ward = ward
+        self._default_ward = default_ward
         self._desk = desk
         # Keys the residents' addresses Rasa sees (see ``for_rasa``); random per process
         # unless the settings fix one (several gateways must share it).
@@ -82,6 +86,7 @@ class Dispatcher:
     ) -> Handled:
         sender = sender_id(channel, user_id)
         meta = {"channel": channel, "user_id": user_id, "ward": self._ward, **(metadata or {})}
+        ward = str(meta.get("ward_code") or self._default_ward)[:80]
         if self._desk is not None:
             try:
                 # A handed-off resident talks to a person: Rasa does not see the message.
@@ -90,7 +95,7 @@ class Dispatcher:
                 logger.exception("handoff routing failed for %s", sender)
                 routed = None
             if routed is not None:
-                return Handled(routed)
+                return Handled(routed, verdict=Verdict(TEAM, ward=ward))
         try:
             replies = await self._rasa.send(sender, *self.for_rasa(text, meta))
         except RasaUnavailable as exc:
@@ -100,13 +105,17 @@ class Dispatcher:
             # action server is down or raised).
             return await self._apologise(channel, sender, text, "rasa returned no reply")
         messages: list[OutgoingMessage] = []
+        verdict = Verdict(OTHER)
         for reply in replies:
             custom = reply.get("custom")
-            if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
+            if isinstance(custom, dict) and MARKER in custom:  # for the figures, not sent
+                verdict = Verdict.from_marker(custom[MARKER]) or verdict
+            elif isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
                 messages += await self._hand_off(channel, user_id, meta, custom["handoff"])
+                verdict = Verdict(HANDOFF, topic=str(custom["handoff"].get("reason") or ""))
             else:
                 messages.append(OutgoingMessage.from_rasa(reply))
-        return Handled(messages)
+        return Handled(messages, verdict=replace(verdict, ward=ward))
 
     async def _hand_off(
         self, channel: str, user_id: str, meta: dict[str, Any], request: dict[str, Any]

@@ -38,11 +38,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from starlette.concurrency import run_in_threadpool
 
-from bot.conversation.dispatcher import Dispatcher
+from bot.conversation.dispatcher import Dispatcher, sender_id
 from bot.conversation.messages import OutgoingMessage
+from bot.conversation.outcomes import MessageOutcome, Verdict
 from bot.db import session_scope
 from bot.db.base import Base, as_utc, utcnow
 from bot.db.leases import backoff, first_of_resident, take_lease
+from bot.privacy import resident_key
 from bot.text.dates import VIETNAM
 from bot.text.incoming import storable
 
@@ -138,15 +140,33 @@ def claim_due(session: Session, limit: int = 10, lease: timedelta = LEASE) -> li
     return sorted(rows, key=lambda r: r.id)
 
 
-def _finish(message_id: int, outcome: str) -> None:
+def _finish(
+    message_id: int, outcome: str, channel: str, user_id: str, verdict: Verdict | None
+) -> None:
     """Done: the text and metadata are no longer needed and are not kept (the platform id
-    stays, so a late retry of the same message is still recognised)."""
+    stays, so a late retry of the same message is still recognised). What became of the
+    message is recorded for the figures in the same transaction."""
     with session_scope() as session:
+        now = utcnow()
         session.execute(
             update(InboxMessage)
             .where(InboxMessage.id == message_id)
-            .values(done_at=utcnow(), claimed_until=None, outcome=outcome, text="", meta="{}")
+            .values(done_at=now, claimed_until=None, outcome=outcome, text="", meta="{}")
         )
+        if verdict is not None:
+            session.add(
+                MessageOutcome(
+                    at=now,
+                    day=now.astimezone(VIETNAM).date(),
+                    channel=channel,
+                    ward=verdict.ward,
+                    resident=resident_key(sender_id(channel, user_id)),
+                    kind=verdict.kind,
+                    article_id=verdict.article,
+                    topic=verdict.topic,
+                    confidence=verdict.confidence,
+                )
+            )
 
 
 def _retry_later(message_id: int) -> None:
@@ -220,7 +240,14 @@ class Inbox:
             messages = [replay_note(text, late), *messages]
         await reply(user_id, messages)
         if handled.answered:
-            await run_in_threadpool(_finish, message_id, "replayed" if late else "answered")
+            await run_in_threadpool(
+                _finish,
+                message_id,
+                "replayed" if late else "answered",
+                channel,
+                user_id,
+                handled.verdict,
+            )
         else:
             await run_in_threadpool(_retry_later, message_id)
         return messages
@@ -231,7 +258,9 @@ class Inbox:
         for message in due:
             reply = repliers.get(message.channel)
             if reply is None:  # the channel is not configured any more
-                await run_in_threadpool(_finish, message.id, "gave_up")
+                await run_in_threadpool(
+                    _finish, message.id, "gave_up", message.channel, message.user_id, None
+                )
                 continue
             try:
                 meta = json.loads(message.meta or "{}")

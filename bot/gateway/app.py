@@ -63,7 +63,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             default_ward=settings.handoff_default_ward,
         )
         key = secret(settings.address_hash_key).encode() or None
-        dispatcher = Dispatcher(app.state.rasa, settings.ward_name, desk, key)
+        dispatcher = Dispatcher(
+            app.state.rasa, settings.ward_name, desk, key, settings.handoff_default_ward
+        )
         app.state.inbox = inbox = Inbox(dispatcher, timedelta(seconds=settings.inbox_lease_seconds))
         app.state.zalo = zalo
         app.state.telegram = telegram

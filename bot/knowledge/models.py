@@ -22,11 +22,13 @@ class Feedback(Base):
     article_id: Mapped[str] = mapped_column(String(80), index=True)
     helpful: Mapped[bool] = mapped_column(Boolean)
     question: Mapped[str] = mapped_column(Text, default="")  # masked
+    resident: Mapped[str] = mapped_column(String(16), default="", server_default="")
 
 
 class UnansweredQuestion(Base):
     """A question the knowledge base did not answer: unsure (under the threshold), not
-    covered by any article, or refused as out of scope although it looked in-domain."""
+    covered by any article, off topic, or refused as out of scope by the NLU although it
+    looked like a public-service question (``refused``)."""
 
     __tablename__ = "kb_unanswered"
 
@@ -38,6 +40,7 @@ class UnansweredQuestion(Base):
     confidence: Mapped[float] = mapped_column(Float)
     candidates: Mapped[str] = mapped_column(Text, default="")  # top article ids, comma-separated
     outcome: Mapped[str] = mapped_column(String(20), default="unsure", server_default="unsure")
+    resident: Mapped[str] = mapped_column(String(16), default="", server_default="")  # digest
 
 
 class ArticleRecord(Base):
@@ -71,4 +74,19 @@ class ArticleVersion(Base):
     author: Mapped[str] = mapped_column(String(200))
     origin: Mapped[str] = mapped_column(String(20))  # file | web | rollback
     note: Mapped[str] = mapped_column(String(500), default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class QuestionMark(Base):
+    """An editor's decision on a question residents asked that went wrong (the console's
+    inbox): attached to an article, out of scope (a negative for the calibration), or
+    dismissed. Keyed by the question folded, as ``UnansweredQuestion.folded``."""
+
+    __tablename__ = "kb_question_marks"
+
+    folded: Mapped[str] = mapped_column(String(500), primary_key=True)
+    mark: Mapped[str] = mapped_column(String(20))  # attached | out_of_scope | dismissed
+    question: Mapped[str] = mapped_column(Text)  # masked, as asked
+    article_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    by: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

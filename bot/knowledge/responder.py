@@ -29,6 +29,11 @@ _FOLLOW_UP = re.compile(r"^(con|the con|vay con|vay|the|neu|con neu|vay neu)\b|t
 FOLLOW_UP_MAX_SYLLABLES = 9
 
 
+# Recorded when the NLU refused a message as out of scope that looked like a public-service
+# question and the search was not confident either (actions.knowledge.ActionOutOfScope).
+REFUSED = "refused"
+
+
 class Outcome(StrEnum):
     ANSWER = "answer"  # confident: the passage-led answer
     UNSURE = "unsure"  # the closest titles as buttons, and a person
@@ -94,17 +99,27 @@ class Responder:
         candidates = [h.article_id for h in result.hits[:3]]
         return Reply(messages, article_id, Outcome.ANSWER, result, candidates)
 
-    def confident_answer(self, question: str) -> Reply | None:
-        """The answer only when the search is confident (nothing recorded otherwise)."""
+    def confident_answer(self, question: str, channel: str, resident: str = "") -> Reply | None:
+        """The answer only when the search is confident. Otherwise (the message will be
+        refused as out of scope) a question that looks like a public-service one is
+        recorded as refused, for the editors' inbox."""
         result = self.searcher.search(question)
         if not self.searcher.confident(result, self.threshold):
+            if in_domain(question):
+                record_unanswered(question, channel, result, REFUSED, resident)
             return None
         return self._answered(question, result)
 
-    def answer(self, question: str, channel: str, previous_article: str | None = None) -> Reply:
+    def answer(
+        self,
+        question: str,
+        channel: str,
+        previous_article: str | None = None,
+        resident: str = "",
+    ) -> Reply:
         reply = self.decide(question, previous_article)
         if reply.outcome is not Outcome.ANSWER and reply.result is not None:
-            record_unanswered(question, channel, reply.result, reply.outcome)
+            record_unanswered(question, channel, reply.result, reply.outcome, resident)
         return reply
 
     def decide(self, question: str, previous_article: str | None = None) -> Reply:
@@ -127,12 +142,15 @@ class Responder:
         return Reply(messages, None, outcome, result, candidates)
 
 
-def record_unanswered(question: str, channel: str, result: SearchResult, outcome: Outcome) -> None:
+def record_unanswered(
+    question: str, channel: str, result: SearchResult, outcome: str, resident: str = ""
+) -> None:
     try:
         with session_scope() as session:
             session.add(
                 UnansweredQuestion(
                     channel=channel,
+                    resident=resident,
                     question=mask_pii(question)[:2000],
                     folded=fold(mask_pii(question))[:500],
                     confidence=result.confidence,
@@ -144,11 +162,14 @@ def record_unanswered(question: str, channel: str, result: SearchResult, outcome
         logger.exception("could not record an unanswered question")
 
 
-def record_feedback(channel: str, article_id: str, helpful: bool, question: str) -> None:
+def record_feedback(
+    channel: str, article_id: str, helpful: bool, question: str, resident: str = ""
+) -> None:
     with session_scope() as session:
         session.add(
             Feedback(
                 channel=channel,
+                resident=resident,
                 article_id=article_id,
                 helpful=helpful,
                 question=mask_pii(question)[:2000],

@@ -7,6 +7,7 @@ from bot.channels.zalo.tokens import ZaloToken
 from bot.conversation.inbox import InboxMessage
 from bot.conversation.models import UndeliveredMessage
 from bot.conversation.outbox import OutboxMessage
+from bot.conversation.outcomes import MessageOutcome
 from bot.db.base import Base
 from bot.db.duties import Duty
 from bot.handoff.models import (
@@ -17,7 +18,13 @@ from bot.handoff.models import (
     Ticket,
     TicketMessage,
 )
-from bot.knowledge.models import ArticleRecord, ArticleVersion, Feedback, UnansweredQuestion
+from bot.knowledge.models import (
+    ArticleRecord,
+    ArticleVersion,
+    Feedback,
+    QuestionMark,
+    UnansweredQuestion,
+)
 from bot.ratelimit import RateCounter
 from bot.status.models import Application, StatusChange, StatusLookup, Subscription
 
@@ -34,7 +41,9 @@ __all__ = [
     "Feedback",
     "InboxMessage",
     "Member",
+    "MessageOutcome",
     "OutboxMessage",
+    "QuestionMark",
     "RateCounter",
     "StatusChange",
     "StatusLookup",

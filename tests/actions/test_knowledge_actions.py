@@ -35,6 +35,17 @@ def tracker(
     )
 
 
+def said(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
+    """What the resident sees: the outcome marker is the gateway's, never sent."""
+    return [m for m in dispatcher.messages if not (m.get("custom") or {}).get("outcome")]
+
+
+def outcome_of(dispatcher: CollectingDispatcher) -> dict[str, Any]:
+    markers = [m["custom"]["outcome"] for m in dispatcher.messages if m.get("custom")]
+    assert len(markers) == 1, dispatcher.messages
+    return dict(markers[0])
+
+
 @pytest.fixture
 def actions(searcher: Searcher, monkeypatch: pytest.MonkeyPatch) -> Any:
     import actions.knowledge as module
@@ -52,7 +63,10 @@ async def test_answer_sets_context_slots(actions: Any, migrated_db: None) -> Non
     events = await actions.ActionAnswerQuestion().run(
         dispatcher, tracker("quen mat khau vneid"), {}
     )
-    assert "Nguồn:" in dispatcher.messages[-1]["text"]
+    assert "Nguồn:" in said(dispatcher)[-1]["text"]
+    outcome = outcome_of(dispatcher)
+    assert outcome["kind"] == "answered" and outcome["article"] == "vneid-forgot-password"
+    assert outcome["topic"] and outcome["confidence"] > 0
     assert SlotSet("kb_last_article", "vneid-forgot-password") in events
     assert SlotSet("kb_last_question", "quen mat khau vneid") in events
 
@@ -97,7 +111,7 @@ async def test_detail_button_sends_the_whole_article(actions: Any, migrated_db: 
         ),
         {},
     )
-    text = "\n".join(m["text"] for m in dispatcher.messages)
+    text = "\n".join(m["text"] for m in said(dispatcher))
     assert "200.000" in text and "Nguồn:" in text and "Các bước:" in text
     assert SlotSet("kb_last_article", "criminal-record-vneid") in events
 
@@ -110,6 +124,7 @@ async def test_improper_requests_get_the_refusal_for_their_kind(actions: Any) ->
         dispatcher, tracker("làm giả căn cước", "improper_request", None, entities), domain
     )
     assert dispatcher.messages[0]["response"] == "utter_improper_forgery"
+    assert outcome_of(dispatcher)["kind"] == "improper"
     dispatcher = CollectingDispatcher()
     await actions.ActionRefuseImproper().run(dispatcher, tracker("...", "improper_request"), domain)
     assert dispatcher.messages[0]["response"] == "utter_improper"
@@ -124,3 +139,24 @@ async def test_off_topic_questions_get_the_out_of_scope_reply(
     )
     assert dispatcher.messages[0]["response"] == "utter_out_of_scope"
     assert not any(getattr(e, "get", lambda _k: None)("name") == "kb_unsure_streak" for e in events)
+
+
+async def test_a_public_service_question_refused_as_out_of_scope_is_recorded(
+    actions: Any, migrated_db: None
+) -> None:
+    from sqlalchemy import select
+
+    from bot.db import session_scope
+    from bot.knowledge.models import UnansweredQuestion
+    from bot.privacy import resident_key
+
+    question = "thủ tục đăng ký nuôi ong mật ở phường cần giấy tờ gì"
+    dispatcher = CollectingDispatcher()
+    await actions.ActionOutOfScope().run(dispatcher, tracker(question, "out_of_scope"), {})
+    assert dispatcher.messages[0]["response"] == "utter_out_of_scope"
+    assert outcome_of(dispatcher)["kind"] == "off_topic"
+    with session_scope() as session:
+        row = session.scalars(
+            select(UnansweredQuestion).where(UnansweredQuestion.question == question)
+        ).one()
+        assert (row.outcome, row.resident) == ("refused", resident_key("web:test"))

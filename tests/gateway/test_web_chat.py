@@ -54,6 +54,41 @@ async def test_message_round_trip_renders_text_and_buttons(
     assert sent["metadata"]["channel"] == "web"
 
 
+async def test_what_became_of_a_message_is_recorded_not_sent(
+    client: httpx.AsyncClient, fake_rasa: tuple[FakeRasa, int]
+) -> None:
+    from bot.conversation.outcomes import MessageOutcome, outcome_marker
+    from bot.privacy import resident_key
+
+    question = "quen mat khau vneid lam sao"
+    fake_rasa[0].scripted[question] = [
+        {"text": "Bấm Quên mật khẩu trên ứng dụng."},
+        {"custom": outcome_marker("answered", "vneid-forgot-password", "vneid", 0.8)},
+    ]
+    response = await client.post(
+        "/api/messages", json={"sender": "abc-2", "text": question, "ward": "tay-ho"}
+    )
+    assert [m["text"] for m in response.json()["messages"]] == ["Bấm Quên mật khẩu trên ứng dụng."]
+    with session_scope() as session:
+        row = session.scalars(
+            select(MessageOutcome).where(MessageOutcome.resident == resident_key("web:abc-2"))
+        ).one()
+        assert (row.kind, row.article_id, row.topic, row.ward, row.channel) == (
+            "answered",
+            "vneid-forgot-password",
+            "vneid",
+            "tay-ho",
+            "web",
+        )
+    # A reply without a marker (a greeting) still counts, as "other".
+    await client.post("/api/messages", json={"sender": "abc-2", "text": "xin chào"})
+    with session_scope() as session:
+        kinds = session.scalars(
+            select(MessageOutcome.kind).where(MessageOutcome.resident == resident_key("web:abc-2"))
+        ).all()
+    assert sorted(kinds) == ["answered", "other"]
+
+
 @pytest.mark.parametrize("mode", ["slow", "error", "empty"])
 async def test_rasa_trouble_gives_apology_and_keeps_message(
     client: httpx.AsyncClient, fake_rasa: tuple[FakeRasa, int], mode: str
