@@ -205,6 +205,9 @@ def build_index(
 
 
 def _prune(index_dir: Path, keep: str) -> None:
+    # Staging folders of builds that died half way (builds run one at a time).
+    for stale in index_dir.glob(".build-*.tmp"):
+        shutil.rmtree(stale, ignore_errors=True)
     builds = sorted(p for p in index_dir.glob("build-*") if p.is_dir())
     for old in builds[:-KEEP_BUILDS]:
         if old.name != keep:

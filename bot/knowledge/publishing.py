@@ -3,18 +3,27 @@ console's "Xuất bản" both come here, one build at a time (a file lock beside
 
 from __future__ import annotations
 
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock
+from sqlalchemy import select
 
 from bot.db import session_scope
 from bot.knowledge.calibration import QueryCache, calibrate, out_of_scope_examples
 from bot.knowledge.embeddings import Embedder
-from bot.knowledge.index import BuildStats, build_index
+from bot.knowledge.index import BuildStats, build_index, current_build
 from bot.knowledge.lint import Problem, lint_articles
+from bot.knowledge.models import QuestionMark
 from bot.knowledge.store import published_articles
 from bot.settings import Settings
 
+logger = logging.getLogger(__name__)
 BUILD_LOCK = ".build.lock"
 
 
@@ -31,11 +40,34 @@ def build_lock(index_dir: Path) -> FileLock:
     return FileLock(str(index_dir / BUILD_LOCK))
 
 
-def build_published(settings: Settings, embedder: Embedder) -> BuildStats:
+def marked_out_of_scope() -> list[str]:
+    """Residents' questions editors marked out of scope (console inbox): negatives for
+    the calibration, so the threshold learns to decline their kind."""
+    with session_scope() as session:
+        return list(
+            session.scalars(
+                select(QuestionMark.question).where(QuestionMark.mark == "out_of_scope")
+            )
+        )
+
+
+def current_calibration(index_dir: Path) -> dict[str, Any] | None:
+    build = current_build(index_dir)
+    if build is None:
+        return None
+    calibration = json.loads((build / "meta.json").read_text("utf-8")).get("calibration")
+    return calibration if isinstance(calibration, dict) else None
+
+
+def build_published(
+    settings: Settings, embedder: Embedder, *, keep_calibration: bool = False
+) -> BuildStats:
     """Embed what changed, calibrate, switch the index; raises NotPublishable.
 
     Always builds what the database holds at the time, so of two publishes the later
-    build includes both."""
+    build includes both. ``keep_calibration``: reuse the current build's calibration (a
+    second instead of ten; one edited article hardly moves it) and let a full build
+    follow (``Recalibration``)."""
     with build_lock(settings.kb_index_path):
         with session_scope() as session:
             articles, errors = published_articles(session)
@@ -46,7 +78,13 @@ def build_published(settings: Settings, embedder: Embedder) -> BuildStats:
         ]
         if problems:
             raise NotPublishable(problems)
+        previous = current_calibration(settings.kb_index_path) if keep_calibration else None
+        if previous is not None:
+            return build_index(
+                articles, embedder, settings.kb_index_path, calibrate=lambda _staging: previous
+            )
         oos = out_of_scope_examples(settings.kb_calibration_nlu_file, settings.kb_calibration_file)
+        oos += marked_out_of_scope()
         cache = QueryCache(settings.kb_index_path / "query-cache.npz", embedder)
         return build_index(
             articles,
@@ -54,3 +92,44 @@ def build_published(settings: Settings, embedder: Embedder) -> BuildStats:
             settings.kb_index_path,
             calibrate=lambda staging: calibrate(staging, embedder, oos, cache),
         )
+
+
+class Recalibration:
+    """A full build (calibration included) in the background after quick publishes: one
+    at a time, and publishes during it coalesce into one more."""
+
+    def __init__(self, settings: Settings, embedder: Callable[[], Embedder]) -> None:
+        self._settings, self._embedder = settings, embedder
+        self._lock = threading.Lock()
+        self._running = False
+        self._again = False
+
+    def request(self) -> None:
+        with self._lock:
+            if self._running:
+                self._again = True
+                return
+            self._running = True
+        threading.Thread(target=self._run, name="kb-recalibration", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                build_published(self._settings, self._embedder())
+            except Exception:  # the quick build is serving; the next publish retries
+                logger.exception("background recalibration of the knowledge index failed")
+            with self._lock:
+                if not self._again:
+                    self._running = False
+                    return
+                self._again = False
+
+    def wait(self, timeout: float = 120.0) -> bool:
+        """Tests and shutdown: until no recalibration runs (False on timeout)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._running:
+                    return True
+            time.sleep(0.1)
+        return False

@@ -21,11 +21,13 @@ from sqlalchemy.orm import Session
 from bot.knowledge.answer import Message
 from bot.knowledge.articles import Article
 from bot.knowledge.embeddings import Embedder
+from bot.knowledge.grouping import Miss, MissGroup, VectorCache, group_misses
 from bot.knowledge.index import BuildStats, build_index, current_build
 from bot.knowledge.lint import Problem, lint_articles
-from bot.knowledge.publishing import build_published
+from bot.knowledge.publishing import Recalibration, build_published
 from bot.knowledge.responder import Outcome, Responder
 from bot.knowledge.search import Searcher
+from bot.knowledge.service import KnowledgeBase
 from bot.knowledge.store import article_path, parse_all, published_texts
 from bot.settings import Settings
 
@@ -55,13 +57,47 @@ class Workbench:
         self.settings = settings
         self._load_embedder = load_embedder
         self._embedder: Embedder | None = None
+        self._live: KnowledgeBase | None = None
+        self._vectors: VectorCache | None = None
         self._lock = threading.Lock()
+        self.recalibration = Recalibration(settings, self.embedder)
 
     def embedder(self) -> Embedder:
         with self._lock:
             if self._embedder is None:
                 self._embedder = self._load_embedder()
+                self._live = KnowledgeBase(self.settings.kb_index_path, self._embedder)
+                self._vectors = VectorCache(self._embedder)
             return self._embedder
+
+    def live(self) -> Searcher:
+        """The index residents are answered from (reloaded after every publish)."""
+        self.embedder()
+        assert self._live is not None
+        return self._live.searcher()
+
+    # -- the inbox of questions that went wrong -------------------------------------------
+    def groups(self, misses: list[Miss]) -> list[MissGroup]:
+        """Grouped by meaning; a group the live index now answers confidently names the
+        article that answers it."""
+        searcher = self.live()
+        assert self._vectors is not None
+        groups = group_misses(misses, self._vectors, searcher.dense_query_text)
+        for group in groups:
+            group.answered_by = self.answers(group.question)[0]
+        return groups
+
+    def responder(self, searcher: Searcher) -> Responder:
+        """As the action server answers (the same settings)."""
+        return Responder(
+            searcher, self.settings.kb_confidence_threshold, self.settings.kb_not_covered_below
+        )
+
+    def answers(self, question: str) -> tuple[str | None, float]:
+        """The article the live index answers ``question`` with (None: not confident)."""
+        reply = self.responder(self.live()).decide(question)
+        confidence = reply.result.confidence if reply.result is not None else 0.0
+        return reply.article_id, confidence
 
     # -- checks ---------------------------------------------------------------------------
     def with_draft(
@@ -133,7 +169,7 @@ class Workbench:
         return problems, trial
 
     def _try(self, searcher: Searcher, question: str) -> Trial:
-        responder = Responder(searcher)
+        responder = self.responder(searcher)
         reply = responder.decide(question)
         result = reply.result
         top = [(h.article_id, h.title, h.score) for h in (result.hits[:3] if result else [])]
@@ -149,5 +185,8 @@ class Workbench:
 
     # -- publishing -----------------------------------------------------------------------
     def publish_index(self) -> BuildStats:
-        """Build and switch the index to what the database now publishes."""
-        return build_published(self.settings, self.embedder())
+        """Build and switch the index to what the database now publishes, keeping the
+        current calibration (about a second); the full build follows in the background."""
+        stats = build_published(self.settings, self.embedder(), keep_calibration=True)
+        self.recalibration.request()
+        return stats

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 import secrets
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,7 +23,9 @@ from bot.db import session_scope
 from bot.gateway.app import create_app
 from bot.handoff import service
 from bot.handoff.models import Team
-from bot.settings import Settings
+from bot.knowledge import store
+from bot.settings import ROOT, Settings
+from tests.conftest import REAL_INDEX
 from tests.fakes.rasa import FakeRasa
 from tests.fakes.servers import serve
 
@@ -186,3 +190,47 @@ def other_console(gateway: str) -> Iterator[Console]:
     client = Console(gateway)
     yield client
     client.close()
+
+
+# -- the editors' pages: a private copy of the index, the articles in the database ----------
+
+
+def copy_index(target: Path) -> Path:
+    """The live index, copied: publishing here never touches the index other tests read."""
+    shutil.copytree(REAL_INDEX, target, ignore=shutil.ignore_patterns("*.lock", ".*.tmp"))
+    return target
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory, migrated_db: None) -> Path:
+    with session_scope() as session:
+        store.sync_files(session, ROOT / "knowledge" / "articles")
+    return copy_index(tmp_path_factory.mktemp("kb") / "knowledge")
+
+
+@pytest.fixture(scope="module")
+def editor_gateway(fake_rasa: tuple[FakeRasa, int], index_dir: Path) -> Iterator[str]:
+    app = create_app(settings_for(fake_rasa[1], kb_index_dir=index_dir))
+    with serve(app, lifespan=True) as url:
+        yield url
+        app.state.workbench.recalibration.wait()  # the background full build, if any
+
+
+def add_editor(team: TeamFixture, name: str) -> str:
+    username = f"{name}-{team.ward}"
+    with session_scope() as session:
+        service.add_member(
+            session,
+            team.ward,
+            name,
+            username=username,
+            password_hash=password_hash(),
+            role="editor",
+        )
+    return username
+
+
+def signed_in(url: str, username: str) -> Console:
+    console = Console(url)
+    assert console.login(username).status_code == 303
+    return console

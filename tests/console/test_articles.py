@@ -4,69 +4,20 @@ uses it), a concurrent save refused, versions and rollback."""
 
 from __future__ import annotations
 
+import html as html_lib
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from bot.db import session_scope
-from bot.gateway.app import create_app
-from bot.handoff import service
 from bot.knowledge import store
 from bot.knowledge.articles import parse_text
 from bot.knowledge.draft import from_article
 from bot.knowledge.models import ArticleRecord
 from bot.knowledge.service import KnowledgeBase
-from bot.settings import ROOT
-from tests.conftest import REAL_INDEX
-from tests.console.conftest import Console, TeamFixture, csrf_of, password_hash, settings_for
-from tests.fakes.rasa import FakeRasa
-from tests.fakes.servers import serve
+from tests.console.conftest import TeamFixture, add_editor, csrf_of, signed_in
 
 ARTICLE = "vneid-forgot-password"
-
-
-def copy_index(target: Path) -> Path:
-    """The live index, copied: publishing here never touches the index other tests read."""
-    shutil.copytree(REAL_INDEX, target, ignore=shutil.ignore_patterns("*.lock", ".*.tmp"))
-    return target
-
-
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory, migrated_db: None) -> Path:
-    with session_scope() as session:
-        store.sync_files(session, ROOT / "knowledge" / "articles")
-    return copy_index(tmp_path_factory.mktemp("kb") / "knowledge")
-
-
-@pytest.fixture(scope="module")
-def editor_gateway(fake_rasa: tuple[FakeRasa, int], index_dir: Path) -> Iterator[str]:
-    app = create_app(settings_for(fake_rasa[1], kb_index_dir=index_dir))
-    with serve(app, lifespan=True) as url:
-        yield url
-
-
-def add_editor(team: TeamFixture, name: str) -> str:
-    username = f"{name}-{team.ward}"
-    with session_scope() as session:
-        service.add_member(
-            session,
-            team.ward,
-            name,
-            username=username,
-            password_hash=password_hash(),
-            role="editor",
-        )
-    return username
-
-
-def signed_in(url: str, username: str) -> Console:
-    console = Console(url)
-    assert console.login(username).status_code == 303
-    return console
 
 
 def form_of(html: str) -> dict[str, str]:
@@ -78,8 +29,6 @@ def form_of(html: str) -> dict[str, str]:
         r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S
     ):
         fields[name] = value
-    import html as html_lib
-
     return {k: html_lib.unescape(v) for k, v in fields.items()}
 
 

@@ -148,11 +148,17 @@ def _editor(
 
 @router.get("/console/articles/{article_id}")
 def article_page(
-    request: Request, staff: EditorIn, session: SessionDep, article_id: str
+    request: Request,
+    staff: EditorIn,
+    session: SessionDep,
+    article_id: str,
+    asked: Annotated[str, Query(alias="cau-hoi", max_length=5000)] = "",
 ) -> Response:
-    if article_id == NEW:
+    if article_id == NEW:  # from the inbox: the residents' wordings as its first questions
         today = article_queries.today_iso()
-        draft = ArticleDraft(id="", owner=staff.team_name, last_reviewed=today)
+        draft = ArticleDraft(
+            id="", owner=staff.team_name, last_reviewed=today, questions=lines_of(asked)[:10]
+        )
         return _editor(request, staff, session, "", draft, 0)
     record = article_queries.record(session, article_id)
     if record is None:
