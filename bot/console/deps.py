@@ -106,7 +106,17 @@ async def current_editor(request: Request) -> Staff:
     return staff
 
 
+async def current_admin(request: Request) -> Staff:
+    staff = await current_member(request)
+    if not staff.is_admin:
+        raise ConsoleProblem(
+            403, "Trang này dành cho quản trị viên (thêm thành viên, đặt lại mật khẩu, giờ làm)."
+        )
+    return staff
+
+
 SignedIn = Annotated[Staff, Depends(current_member)]
+AdminIn = Annotated[Staff, Depends(current_admin)]
 EditorIn = Annotated[Staff, Depends(current_editor)]
 SignedInApi = Annotated[Staff, Depends(current_member_api)]
 
@@ -141,3 +151,10 @@ async def editor_form(request: Request, staff: EditorIn) -> Posted:
 
 
 EditorForm = Annotated[Posted, Depends(editor_form)]
+
+
+async def admin_form(request: Request, staff: AdminIn) -> Posted:
+    return await posted_form(request, staff)
+
+
+AdminForm = Annotated[Posted, Depends(admin_form)]

@@ -55,6 +55,8 @@ def password_problem(password: str) -> str | None:
         return f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự."
     if password.strip() != password:
         return "Mật khẩu không được bắt đầu hay kết thúc bằng dấu cách."
+    if password.isdigit():
+        return "Mật khẩu không được chỉ gồm chữ số: thêm vài chữ cái."
     return None
 
 
@@ -152,6 +154,64 @@ def same_token(expected: str, given: object) -> bool:
 
 def new_form_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+# -- one-time codes ---------------------------------------------------------------------------
+
+SETUP_CODE_VALID = timedelta(hours=72)
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
+CODE_SET = "console_setup_code"
+PASSWORD_SET = "console_password_set"
+
+
+def _code_key(code: str) -> str:
+    return "".join(c for c in code.upper() if c.isalnum())
+
+
+def new_setup_code(session: Session, member: Member, admin: str) -> str:
+    """A one-time code (shown once to the admin, kept only as a hash) with which the
+    member sets a new password. The old password and every session stop at once: a
+    reset is also what an admin does for a lost phone."""
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+    code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+    member.setup_code_hash = hash_password(_code_key(code))
+    member.setup_code_expires = utcnow() + SETUP_CODE_VALID
+    member.password_hash = None
+    end_member_sessions(session, member.id)
+    record(session, _actor(admin), CODE_SET, f"member:{member.id}")
+    return code
+
+
+def redeem_setup_code(
+    session: Session, username: str, code: str, password: str, address: str | None
+) -> LoginOutcome:
+    """Set the member's password with their one-time code. Throttled and audited like a
+    sign-in: a wrong code is a failed sign-in."""
+    username = username.strip()[:80]
+    window = int(FAILURE_WINDOW.total_seconds())
+    per_address = is_loopback(address) or within(
+        session, f"login-address:{address}", ATTEMPTS_PER_ADDRESS, window
+    )
+    if not per_address or failures(session, username, address) >= MAX_FAILURES:
+        record(session, _actor(username), LOGIN_BLOCKED, _origin(address))
+        return LoginOutcome("blocked")
+    member = service.member_by_username(session, username) if username else None
+    usable = (
+        member is not None
+        and member.active
+        and member.setup_code_expires is not None
+        and as_utc(member.setup_code_expires) > utcnow()
+    )
+    given = _code_key(code)
+    if not verify_password(member.setup_code_hash if usable and member else None, given):
+        record(session, _actor(username), LOGIN_FAILED, _origin(address))
+        return LoginOutcome("failed")
+    assert member is not None
+    member.password_hash = hash_password(password)
+    member.setup_code_hash = member.setup_code_expires = None
+    end_member_sessions(session, member.id)
+    record(session, _actor(username), PASSWORD_SET, _origin(address), f"member:{member.id}")
+    return LoginOutcome("ok", member)
 
 
 # -- signing in -----------------------------------------------------------------------------

@@ -57,6 +57,11 @@ class Member(Base):
     telegram: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A one-time code an admin gave the member to set their password (argon2 hash).
+    setup_code_hash: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    setup_code_expires: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
 
 
 class Ticket(Base):
@@ -145,3 +150,17 @@ class ConsoleSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CannedReply(Base):
+    """A reply a team sends often ("Bạn mang thẻ căn cước đến bộ phận một cửa…"), picked
+    on the ticket page instead of typed again."""
+
+    __tablename__ = "handoff_canned_replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("handoff_teams.id"), index=True)
+    title: Mapped[str] = mapped_column(String(80))
+    text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -169,6 +169,22 @@ def deactivate_member(session: Session, identifier: str) -> tuple[Member, list[i
     return member, [t.id for t in held]
 
 
+def reactivate_member(session: Session, member_id: int) -> Member:
+    member = find_member(session, f"#{member_id}")
+    member.active = True
+    record(session, "system", "member_reactivated", f"member:{member.id}")
+    return member
+
+
+def set_role(session: Session, member_id: int, role: str) -> Member:
+    if role not in ROLES:
+        raise HandoffError(f"Vai trò '{role}' không có; chọn một trong: {', '.join(ROLES)}.")
+    member = find_member(session, f"#{member_id}")
+    member.role = role
+    record(session, "system", "member_role", f"member:{member.id}", f"role={role}")
+    return member
+
+
 def _normalise_telegram(value: str | None) -> str | None:
     if not value:
         return None

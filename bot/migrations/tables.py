@@ -11,6 +11,7 @@ from bot.conversation.outcomes import MessageOutcome
 from bot.db.base import Base
 from bot.db.duties import Duty
 from bot.handoff.models import (
+    CannedReply,
     ConsoleSession,
     Member,
     Team,
@@ -35,6 +36,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "ButtonPayload",
+    "CannedReply",
     "ChannelEvent",
     "ConsoleSession",
     "Duty",

@@ -6,13 +6,14 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from bot.console.pages import STATIC_DIR, ConsoleProblem, ConsoleRoute
-from bot.console.routes import articles, auth, questions, tickets
+from bot.console.routes import articles, auth, questions, team, tickets
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 router.include_router(auth.router)
 router.include_router(tickets.router)
 router.include_router(articles.router)
 router.include_router(questions.router)
+router.include_router(team.router)
 
 
 STATIC = {"console.css": "text/css", "icon.svg": "image/svg+xml"}

@@ -160,3 +160,91 @@ async def logout(request: Request, form: Form) -> Response:
         secure=settings_of(request).console_secure_cookies,
     )
     return response
+
+
+# -- a new password with the admin's one-time code ----------------------------------------------
+
+CODE_PATH = f"{LOGIN_PATH}/ma"  # under the login path: the sign-in form's CSRF cookie reaches it
+WRONG_CODE = (
+    "Tên đăng nhập hoặc mã một lần chưa đúng, hoặc mã đã hết hạn (mã dùng được 3 ngày, một "
+    "lần). Bạn kiểm tra lại, hoặc nhờ quản trị viên cấp mã mới."
+)
+
+
+def _code_form(
+    request: Request, *, error: str | None = None, username: str = "", status: int = 200
+) -> Response:
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or security.new_form_token()
+    response = render(
+        request, "login_code.html", {"csrf": token, "error": error, "username": username}, status
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        max_age=3600,
+        path=LOGIN_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=settings_of(request).console_secure_cookies,
+    )
+    return response
+
+
+@router.get(CODE_PATH)
+async def code_page(request: Request) -> Response:
+    return _code_form(request)
+
+
+def _redeem(
+    username: str, code: str, password: str, address: str | None, hours: float
+) -> tuple[security.LoginOutcome, str | None]:
+    with session_scope() as session:
+        outcome = security.redeem_setup_code(session, username, code, password, address)
+        if outcome.member is None:
+            return outcome, None
+        token, _ = security.new_session(session, outcome.member, hours)
+        return outcome, token
+
+
+@router.post(CODE_PATH)
+async def redeem_code(request: Request) -> Response:
+    form = await request.form()
+    username = str(form.get("username") or "").strip()[:MAX_FIELD]
+    code = str(form.get("code") or "")[:100]
+    password = str(form.get("password") or "")[:MAX_FIELD]
+    again = str(form.get("password_again") or "")[:MAX_FIELD]
+    if not security.same_token(request.cookies.get(LOGIN_CSRF_COOKIE, ""), form.get("csrf")):
+        return _code_form(request, error=STALE_FORM, username=username, status=403)
+    problem = security.password_problem(password) or (
+        "Hai lần nhập mật khẩu mới không khớp." if password != again else None
+    )
+    if not username or not code or problem:
+        error = problem or "Bạn nhập tên đăng nhập, mã một lần và mật khẩu mới nhé."
+        return _code_form(request, error=error, username=username, status=400)
+    settings = settings_of(request)
+    address = request.client.host if request.client else None
+    outcome, token = await run_in_threadpool(
+        _redeem, username, code, password, address, settings.console_session_hours
+    )
+    if outcome.result == "blocked":
+        return _code_form(request, error=BLOCKED, username=username, status=429)
+    if token is None:
+        return _code_form(request, error=WRONG_CODE, username=username, status=401)
+    response = redirect("/console")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(settings.console_session_hours * 3600),
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=settings.console_secure_cookies,
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path=LOGIN_PATH)
+    flash(
+        response,
+        "ok",
+        "Đã đặt mật khẩu mới. Lần sau bạn đăng nhập bằng mật khẩu này.",
+        secure=settings.console_secure_cookies,
+    )
+    return response
