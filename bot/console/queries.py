@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +16,17 @@ from bot.console.deps import Staff
 from bot.console.pages import AUTHORS
 from bot.handoff import service
 from bot.handoff.metrics import WardFigures, ward_figures
-from bot.handoff.models import ACTIVE, CLAIMED, OPEN, Member, Team, Ticket, TicketMessage
+from bot.handoff.models import (
+    ACTIVE,
+    CLAIMED,
+    CLOSED,
+    OPEN,
+    CannedReply,
+    Member,
+    Team,
+    Ticket,
+    TicketMessage,
+)
 from bot.privacy import mask_pii
 
 
@@ -56,7 +67,7 @@ def queue(session: Session, staff: Staff, ward: str | None) -> Queue:
             ward=t.ward,
             channel=t.channel,
             reason=t.reason,
-            question=t.question,
+            question=mask_pii(t.question),
             status=t.status,
             created_at=t.created_at,
             claimer=names.get(t.claimed_by) if t.claimed_by else None,
@@ -89,6 +100,94 @@ class Line:
 
 
 @dataclass(frozen=True)
+class PastTicket:
+    id: int
+    ward: str
+    channel: str
+    reason: str
+    status: str
+    question: str  # masked
+    created_at: datetime
+    closed_at: datetime | None
+    closer: str | None
+
+
+@dataclass(frozen=True)
+class Canned:
+    id: int
+    title: str
+    text: str
+
+
+def _past(session: Session, tickets: list[Ticket]) -> list[PastTicket]:
+    names = _member_names(session, {t.closed_by for t in tickets})
+    return [
+        PastTicket(
+            t.id,
+            t.ward,
+            t.channel,
+            t.reason,
+            t.status,
+            mask_pii(t.question),
+            t.created_at,
+            t.closed_at,
+            names.get(t.closed_by),
+        )
+        for t in tickets
+    ]
+
+
+def _visible_to(query: Any, staff: Staff) -> Any:
+    return query if staff.is_admin else query.where(Ticket.team_id == staff.team_id)
+
+
+def earlier_tickets(session: Session, staff: Staff, ticket: Ticket) -> list[PastTicket]:
+    query = (
+        select(Ticket)
+        .where(
+            Ticket.channel == ticket.channel,
+            Ticket.user_id == ticket.user_id,
+            Ticket.id != ticket.id,
+        )
+        .order_by(Ticket.created_at.desc())
+        .limit(20)
+    )
+    return _past(session, list(session.scalars(_visible_to(query, staff))))
+
+
+HISTORY_PAGE = 50
+
+
+def closed_tickets(
+    session: Session, staff: Staff, text: str, ward: str | None, before: int | None
+) -> list[PastTicket]:
+    """Closed tickets, newest first, ``HISTORY_PAGE`` at a time (``before``: a ticket id,
+    for the next page). ``text``: a ticket number, or words of the question."""
+    query = select(Ticket).where(Ticket.status == CLOSED)
+    text = text.strip().lstrip("#")
+    if text.isdigit():
+        query = query.where(Ticket.id == int(text))
+    elif text:
+        for word in text.split()[:6]:
+            query = query.where(Ticket.question.ilike(f"%{word[:40]}%"))
+    if ward and staff.is_admin:
+        query = query.where(Ticket.ward == ward)
+    if before:
+        query = query.where(Ticket.id < before)
+    query = _visible_to(query.order_by(Ticket.id.desc()).limit(HISTORY_PAGE), staff)
+    return _past(session, list(session.scalars(query)))
+
+
+def canned_replies(session: Session, team_id: int | None) -> list[Canned]:
+    if team_id is None:
+        return []
+    rows = session.scalars(
+        select(CannedReply).where(CannedReply.team_id == team_id).order_by(CannedReply.title)
+    )
+    return [Canned(r.id, r.title, r.text) for r in rows]
+
+
+@dataclass(frozen=True)
 class TicketPage:
     id: int
     ward: str
@@ -105,6 +204,8 @@ class TicketPage:
     close_reason: str | None
     lines: list[Line]
     can_reply: bool  # the claimer (or an admin) of a claimed ticket
+    earlier: list[PastTicket]  # the same resident's other tickets, newest first
+    canned: list[Canned]  # the team's canned replies
 
 
 def _member_names(session: Session, ids: set[int | None]) -> dict[int | None, str]:
@@ -181,6 +282,8 @@ def ticket_page(session: Session, staff: Staff, ticket_id: int) -> TicketPage:
         lines=lines(session, ticket.id),
         can_reply=ticket.status == CLAIMED
         and (ticket.claimed_by == staff.member_id or staff.is_admin),
+        earlier=earlier_tickets(session, staff, ticket),
+        canned=canned_replies(session, ticket.team_id),
     )
 
 

@@ -6,11 +6,12 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from bot.console.pages import STATIC_DIR, ConsoleProblem, ConsoleRoute
-from bot.console.routes import articles, auth, questions, team, tickets
+from bot.console.routes import articles, auth, history, questions, team, tickets
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 router.include_router(auth.router)
 router.include_router(tickets.router)
+router.include_router(history.router)
 router.include_router(articles.router)
 router.include_router(questions.router)
 router.include_router(team.router)

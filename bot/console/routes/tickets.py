@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
 from bot.console import queries
 from bot.console.deps import Form, SignedIn, SignedInApi, Staff, settings_of
@@ -28,7 +29,7 @@ from bot.console.pages import (
 )
 from bot.db import SessionDep, in_session
 from bot.handoff.desk import HandoffDesk
-from bot.handoff.models import CLOSED
+from bot.handoff.models import CLOSED, CannedReply
 from bot.handoff.service import HandoffError
 
 logger = logging.getLogger(__name__)
@@ -177,10 +178,23 @@ async def claim(request: Request, form: Form, ticket_id: int) -> Response:
     return await _act(request, form, ticket_id, action, f"/console/tickets/{ticket_id}#tra-loi")
 
 
+def _canned_text(session: Session, staff: Staff, canned_id: int) -> str:
+    row = session.get(CannedReply, canned_id)
+    if row is None or (row.team_id != staff.team_id and not staff.is_admin):
+        raise HandoffError("Không có câu trả lời mẫu này: tải lại trang rồi chọn lại.")
+    return row.text
+
+
 @router.post("/console/tickets/{ticket_id}/reply")
 async def reply(request: Request, form: Form, ticket_id: int) -> Response:
     async def action() -> str:
-        await _desk(request).reply(ticket_id, form.staff.member_id, _text(form))
+        text = _text(form)
+        canned = form.text("canned")
+        if not text and canned.isdigit():  # without JavaScript: the chosen canned reply
+            text = await in_session(_canned_text, form.staff, int(canned))
+        if not text:
+            raise HandoffError("Bạn nhập câu trả lời (hoặc chọn một câu trả lời mẫu) nhé.")
+        await _desk(request).reply(ticket_id, form.staff.member_id, text)
         return "Đã gửi cho người dân."
 
     return await _act(request, form, ticket_id, action, f"/console/tickets/{ticket_id}#tra-loi")
