@@ -10,6 +10,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.conversation.outcomes import STATUS, outcome_marker
 from bot.db import session_scope
 from bot.status.codes import FORMAT_HELP, find_code
 from bot.status.explain import status_message
@@ -97,6 +98,8 @@ class ActionCheckStatus(Action):
             )
         else:
             dispatcher.utter_message(text=f"Mã hồ sơ chưa đúng dạng. {FORMAT_HELP}")
+        # For the figures (the gateway takes it out): a look-up, and how it went.
+        dispatcher.utter_message(json_message=outcome_marker(STATUS, topic=outcome.kind))
         return events
 
 

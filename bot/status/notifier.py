@@ -11,11 +11,14 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.audit import record
 from bot.conversation.outbox import OutboxMessage
 from bot.db.base import affected
 from bot.status.explain import status_message
 from bot.status.models import Application, StatusChange, Subscription
 from bot.status.providers import ApplicationStatus
+
+NOTIFIED = "status.notified"  # audit action: one status notification queued
 
 
 def subscribe(session: Session, lookup_key: str, channel: str, user_id: str) -> bool:
@@ -93,5 +96,6 @@ def collect(session: Session) -> int:
             )
         )
         sub.last_change_id = change.id
+        record(session, "system", NOTIFIED, f"channel:{sub.channel}")  # the figures count these
         queued += 1
     return queued
