@@ -75,7 +75,7 @@ demo-data: setup  ## load 40 invented applications into the registry (to try sta
 	$(VENV)/status import bot/status/samples/applications-demo.csv
 
 .PHONY: bench
-bench: setup  ## benchmarks (each starts its own stack): open-loop load, latency, conversation length, search, channels
+bench: setup  ## benchmarks (each starts its own stack): open-loop load, latency, conversation length, search, channels, dashboard
 	$(VENV)/python scripts/bench_load.py
 	$(VENV)/python scripts/bench_conversation.py
 	$(VENV)/python scripts/bench_latency.py
@@ -83,6 +83,7 @@ bench: setup  ## benchmarks (each starts its own stack): open-loop load, latency
 	$(VENV)/python scripts/bench_status.py
 	$(VENV)/python scripts/bench_channels.py
 	$(VENV)/python scripts/bench_handoff.py
+	$(VENV)/python scripts/bench_dashboard.py
 
 .PHONY: clean
 clean:  ## remove runtime files (databases, logs, trained models); keeps the venvs

@@ -28,7 +28,6 @@ from bot.handoff.models import Ticket
 from bot.knowledge.grouping import Miss, MissGroup
 from bot.knowledge.models import Feedback
 from bot.status.notifier import NOTIFIED
-from bot.text import fold
 from bot.text.dates import VIETNAM
 
 CHANNELS = {"web": "Web", "telegram": "Telegram", "zalo": "Zalo"}
@@ -128,15 +127,32 @@ def figures(
     result = Figures(period)
     where = _outcomes(period).whereclause
     assert where is not None
-    per_day: dict[tuple[date, str], int] = {
-        (day, channel): count
-        for day, channel, count in session.execute(
-            select(MessageOutcome.day, MessageOutcome.channel, func.count())
-            .where(where)
-            .group_by(MessageOutcome.day, MessageOutcome.channel)
+    # One pass over the period's rows, served from the covering index: counts by day,
+    # channel, kind and topic; every message chart is summed from these.
+    per_day: Counter[tuple[date, str]] = Counter()
+    kinds: Counter[str] = Counter()
+    topics: Counter[str] = Counter()
+    lookups: Counter[date] = Counter()
+    for day, channel, kind, topic, count in session.execute(
+        select(
+            MessageOutcome.day,
+            MessageOutcome.channel,
+            MessageOutcome.kind,
+            MessageOutcome.topic,
+            func.count(),
         )
-    }
-    total = sum(per_day.values())
+        .where(where)
+        .group_by(
+            MessageOutcome.day, MessageOutcome.channel, MessageOutcome.kind, MessageOutcome.topic
+        )
+    ):
+        per_day[(day, channel)] += count
+        kinds[kind] += count
+        if kind == o.ANSWERED and topic:
+            topics[topic] += count
+        if kind == o.STATUS:
+            lookups[day] += count
+    total = sum(kinds.values())
     residents = session.scalar(
         select(func.count(func.distinct(MessageOutcome.resident))).where(where)
     )
@@ -149,20 +165,12 @@ def figures(
             [
                 [
                     _day(d),
-                    *(per_day.get((d, c), 0) for c in CHANNELS),
-                    sum(per_day.get((d, c), 0) for c in CHANNELS),
+                    *(per_day[(d, c)] for c in CHANNELS),
+                    sum(per_day[(d, c)] for c in CHANNELS),
                 ]
                 for d in period.days
             ],
         )
-    )
-    kinds: Counter[str] = Counter(
-        {
-            kind: count
-            for kind, count in session.execute(
-                select(MessageOutcome.kind, func.count()).where(where).group_by(MessageOutcome.kind)
-            )
-        }
     )
     buckets = [(label, sum(kinds[k] for k in members)) for label, members in BUCKETS.items()]
     result.charts.append(
@@ -174,27 +182,20 @@ def figures(
             [[label, count, _percent(count, total)] for label, count in buckets],
         )
     )
-    topics = session.execute(
-        select(MessageOutcome.topic, func.count())
-        .where(where, MessageOutcome.kind == o.ANSWERED, MessageOutcome.topic.is_not(None))
-        .group_by(MessageOutcome.topic)
-        .order_by(func.count().desc())
-        .limit(TOP)
-    ).all()
     result.charts.append(
         Chart(
             "chu-de",
             "Chủ đề được hỏi nhiều nhất (câu đã trả lời)",
             "hbar",
             ["Chủ đề", "Số câu trả lời"],
-            [[topic, count] for topic, count in topics],
+            [[topic, count] for topic, count in topics.most_common(TOP)],
         )
     )
     result.charts.append(_unanswered(session, period, group))
     result.charts.append(_helpful(session, period))
     handoffs, to_claim, to_close = _handoffs(session, period)
     result.charts.append(handoffs)
-    result.charts.append(_status(session, period, where))
+    result.charts.append(_status(session, period, lookups))
     answered = kinds[o.ANSWERED]
     asked = answered + kinds[o.UNSURE] + kinds[o.NOT_COVERED]
     result.headline = {
@@ -214,11 +215,9 @@ def _unanswered(
     first, after = period.bounds()
     days = max(1, (datetime.now(VIETNAM) - first).days + 1)
     misses = [m for m in collect(session, days) if as_utc(m.at) < after]
-    asked: Counter[str] = Counter()
-    for miss in misses:
-        asked[fold(miss.question)] += 1
+    asked = Counter(miss.key for miss in misses)
     keep = {key for key, _ in asked.most_common(GROUPED_WORDINGS)}
-    groups = group([m for m in misses if fold(m.question) in keep])[:TOP]
+    groups = group([m for m in misses if m.key in keep])[:TOP]
     return Chart(
         "chua-tra-loi",
         "Câu hỏi chưa được trả lời tốt nhiều nhất",
@@ -282,14 +281,7 @@ def _handoffs(session: Session, period: Period) -> tuple[Chart, float | None, fl
     )
 
 
-def _status(session: Session, period: Period, where: Any) -> Chart:
-    lookups = dict(
-        session.execute(
-            select(MessageOutcome.day, func.count())
-            .where(where, MessageOutcome.kind == o.STATUS)
-            .group_by(MessageOutcome.day)
-        ).all()
-    )
+def _status(session: Session, period: Period, lookups: Counter[date]) -> Chart:
     first, after = period.bounds()
     notified: Counter[date] = Counter(
         _local_day(at)

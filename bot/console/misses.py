@@ -14,7 +14,6 @@ from bot.handoff.models import Ticket
 from bot.knowledge.grouping import Miss
 from bot.knowledge.models import Feedback, QuestionMark, UnansweredQuestion
 from bot.privacy import mask_pii, resident_key
-from bot.text import fold
 
 # What the inbox lists from kb_unanswered: off-topic messages (cooking, football) are
 # rightly refused and are not the editors' work.
@@ -30,7 +29,15 @@ LIMIT = 5000  # of each source, newest first
 def collect(session: Session, days: int) -> list[Miss]:
     since = utcnow() - timedelta(days=days)
     misses = [
-        Miss(row.question, row.outcome, row.channel, row.resident, row.at, _first(row.candidates))
+        Miss(
+            row.question,
+            row.outcome,
+            row.channel,
+            row.resident,
+            row.at,
+            _first(row.candidates),
+            row.folded,  # folded when recorded: folding thousands again is slow
+        )
         for row in session.scalars(
             select(UnansweredQuestion)
             .where(UnansweredQuestion.at >= since, UnansweredQuestion.outcome.in_(UNANSWERED))
@@ -63,7 +70,7 @@ def collect(session: Session, days: int) -> list[Miss]:
         )
     ]
     marked = set(session.scalars(select(QuestionMark.folded)))
-    return [m for m in misses if fold(m.question)[:500] not in marked]
+    return [m for m in misses if m.key not in marked]
 
 
 def _first(candidates: str) -> str | None:

@@ -35,6 +35,11 @@ class Miss:
     resident: str  # digest; "" for rows recorded before residents were counted
     at: datetime
     article: str | None = None  # the article the resident found unhelpful / the best guess
+    key: str = ""  # the question folded (``fold``), as stored; computed when empty
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            object.__setattr__(self, "key", fold(self.question)[:500])
 
 
 SOURCES = {
@@ -88,7 +93,7 @@ def group_misses(
     """``reading``: how the search reads a question (``Searcher.dense_query_text``)."""
     by_key: dict[str, list[Miss]] = {}
     for miss in misses:
-        by_key.setdefault(fold(miss.question), []).append(miss)
+        by_key.setdefault(miss.key, []).append(miss)
 
     def residents(rows: list[Miss]) -> int:
         return len({m.resident or f"row:{id(m)}" for m in rows})

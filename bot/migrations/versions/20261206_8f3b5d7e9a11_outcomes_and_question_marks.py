@@ -31,7 +31,11 @@ def upgrade() -> None:
         sa.Column("topic", sa.String(length=80), nullable=True),
         sa.Column("confidence", sa.Float(), nullable=True),
     )
-    op.create_index("ix_message_outcomes_day_ward", "message_outcomes", ["day", "ward"])
+    op.create_index(
+        "ix_message_outcomes_figures",
+        "message_outcomes",
+        ["day", "ward", "kind", "channel", "topic", "resident"],
+    )
     op.create_table(
         "kb_question_marks",
         sa.Column("folded", sa.String(length=500), primary_key=True),
@@ -57,5 +61,5 @@ def downgrade() -> None:
     with op.batch_alter_table("kb_unanswered") as batch:
         batch.drop_column("resident")
     op.drop_table("kb_question_marks")
-    op.drop_index("ix_message_outcomes_day_ward", "message_outcomes")
+    op.drop_index("ix_message_outcomes_figures", "message_outcomes")
     op.drop_table("message_outcomes")
