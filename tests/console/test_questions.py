@@ -13,6 +13,7 @@ from bot.knowledge import store
 from bot.knowledge.models import UnansweredQuestion
 from bot.knowledge.workbench import Workbench
 from bot.settings import Settings
+from bot.text import fold
 from tests.console.conftest import TeamFixture, add_editor, csrf_of, signed_in
 
 LOST_SIM = "em bị mất sim thì vneid làm sao"
@@ -25,7 +26,7 @@ def ask(question: str, resident: str, outcome: str = "unsure", channel: str = "z
             UnansweredQuestion(
                 channel=channel,
                 question=question,
-                folded=question.lower(),
+                folded=fold(question),  # as record_unanswered stores it
                 confidence=0.1,
                 candidates="vneid-change-phone,vneid-new-device",
                 outcome=outcome,
