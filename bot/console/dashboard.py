@@ -41,6 +41,7 @@ BUCKETS = {
     "Chào hỏi, khác": (o.OTHER,),
 }
 TOP = 10
+TOTAL = "Tổng"
 GROUPED_WORDINGS = 300  # the unanswered groups are built from the most asked wordings
 
 
@@ -70,9 +71,11 @@ class Chart:
     note: str = ""
 
     def drawing(self) -> dict[str, Any]:
-        """Chart.js data: labels from the first column, one series per other column
-        (percentage columns, marked with %, are table-only)."""
-        series = [i for i, c in enumerate(self.columns) if i and not c.endswith("(%)")]
+        """Chart.js data: labels from the first column, one series per other column;
+        percentages and totals are for the table (a stacked total would count twice)."""
+        series = [
+            i for i, c in enumerate(self.columns) if i and not c.endswith("(%)") and c != TOTAL
+        ]
         return {
             "kind": self.kind,
             "labels": [str(r[0]) for r in self.rows],
@@ -161,7 +164,7 @@ def figures(
             "tin-nhan",
             "Tin nhắn mỗi ngày theo kênh",
             "stacked",
-            ["Ngày", *CHANNELS.values(), "Tổng"],
+            ["Ngày", *CHANNELS.values(), TOTAL],
             [
                 [
                     _day(d),
