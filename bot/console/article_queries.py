@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from bot.conversation.outcomes import ANSWERED, MessageOutcome
 from bot.db.base import utcnow
 from bot.knowledge import store
 from bot.knowledge.articles import ArticleError, parse_text
@@ -19,6 +20,7 @@ FILTERS = {
     "": "Tất cả",
     "cu": "Lâu chưa rà soát",
     "chua-huu-ich": "Bị chê nhiều nhất",
+    "hoi-nhieu": "Được hỏi nhiều nhất",
     "nhap": "Có bản nháp chưa xuất bản",
 }
 WINDOW = timedelta(days=30)
@@ -34,6 +36,7 @@ class ArticleRow:
     stale: bool
     helpful: int  # presses in the last 30 days
     unhelpful: int
+    answered: int  # questions it answered in the last 30 days
     has_draft: bool
     published: int
     broken: str  # why the published text cannot be read ("" when it can)
@@ -70,8 +73,26 @@ def feedback_counts(session: Session, article_id: str | None = None) -> dict[str
     }
 
 
+def answered_counts(session: Session) -> dict[str, int]:
+    """Questions each article answered in the last 30 days (message_outcomes)."""
+    since = vietnam_today() - WINDOW
+    return {
+        str(article): count
+        for article, count in session.execute(
+            select(MessageOutcome.article_id, func.count())
+            .where(
+                MessageOutcome.day >= since,
+                MessageOutcome.kind == ANSWERED,
+                MessageOutcome.article_id.is_not(None),
+            )
+            .group_by(MessageOutcome.article_id)
+        )
+    }
+
+
 def article_rows(session: Session, stale_after_days: int) -> list[ArticleRow]:
     texts = store.published_texts(session)
+    answered = answered_counts(session)
     drafts = {r.id: r for r in session.scalars(select(ArticleRecord))}
     counts = feedback_counts(session)
     today = vietnam_today()
@@ -93,6 +114,7 @@ def article_rows(session: Session, stale_after_days: int) -> list[ArticleRow]:
                     False,
                     good,
                     bad,
+                    answered.get(article_id, 0),
                     row.draft is not None,
                     row.published,
                     exc.message,
@@ -110,6 +132,7 @@ def article_rows(session: Session, stale_after_days: int) -> list[ArticleRow]:
                 stale=(today - reviewed).days > stale_after_days,
                 helpful=good,
                 unhelpful=bad,
+                answered=answered.get(article_id, 0),
                 has_draft=row.draft is not None,
                 published=row.published,
                 broken="",
@@ -132,6 +155,8 @@ def filtered(rows: list[ArticleRow], q: str, topic: str, show: str) -> list[Arti
         rows = sorted((r for r in rows if r.stale), key=lambda r: r.last_reviewed or date.min)
     elif show == "chua-huu-ich":
         rows = sorted((r for r in rows if r.unhelpful), key=lambda r: -r.unhelpful)
+    elif show == "hoi-nhieu":
+        rows = sorted(rows, key=lambda r: -r.answered)
     elif show == "nhap":
         rows = [r for r in rows if r.has_draft]
     return rows
