@@ -190,8 +190,17 @@ def _answer_eval(settings: Settings, args: argparse.Namespace) -> int:
 
 def _report(settings: Settings, args: argparse.Namespace) -> int:
     from bot.knowledge.report import print_report
+    from bot.knowledge.responder import Responder
+    from bot.knowledge.service import IndexMissing, get_knowledge_base
 
-    print_report(days=args.days, limit=args.limit)
+    try:
+        searcher = get_knowledge_base().searcher()
+        responder: Responder | None = Responder(
+            searcher, settings.kb_confidence_threshold, settings.kb_not_covered_below
+        )
+    except IndexMissing:
+        responder = None  # no index: every question is listed
+    print_report(responder, days=args.days, limit=args.limit)
     return 0
 
 
