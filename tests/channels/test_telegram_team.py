@@ -196,9 +196,14 @@ def test_ticket_is_announced_with_a_claim_button_and_masked_personal_data(world:
     (button,) = buttons(post)
     assert button["text"] == "Nhận xử lý"
     assert len(button["callback_data"].encode()) <= 64
-    with session_scope() as session:
-        row = session.query(TelegramPost).filter_by(message_id=post["message_id"]).one()
-        assert row.ticket_id == ticket_id and row.announcement and row.chat_id == str(w.group)
+
+    def recorded() -> tuple[int, bool, str] | None:
+        # The desk records the post once Telegram answered: a moment after the fake saw it.
+        with session_scope() as session:
+            row = session.query(TelegramPost).filter_by(message_id=post["message_id"]).first()
+            return (row.ticket_id, row.announcement, row.chat_id) if row else None
+
+    assert wait_for(recorded) == (ticket_id, True, str(w.group))
     assert f"yêu cầu số {ticket_id}" in texts(w, resident)[0]
     # Rasa was paused for the resident, with the ticket in a slot.
     events = w.rasa.events_for(f"telegram:{resident}")
