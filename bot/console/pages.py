@@ -133,6 +133,13 @@ def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
+def redirect_with(request: Request, url: str, text: str, kind: str = "ok") -> RedirectResponse:
+    """Post-redirect-get: to ``url``, which shows ``text`` once (kind ok or error)."""
+    response = redirect(url)
+    flash(response, kind, text, secure=request.app.state.settings.console_secure_cookies)
+    return response
+
+
 def wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 

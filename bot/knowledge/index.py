@@ -2,7 +2,7 @@
 
 ``build_index`` (``kb build``) writes a new build directory and then switches the
 ``CURRENT`` pointer atomically, so a reader never sees half an index. Builds are
-incremental: an article whose file hash did not change keeps its vectors.
+incremental: a unit whose text did not change keeps its vector.
 """
 
 from __future__ import annotations
@@ -120,8 +120,9 @@ def current_build(index_dir: Path) -> Path | None:
     return build if (build / "meta.json").exists() else None
 
 
-def _previous_vectors(index_dir: Path, model: str) -> dict[tuple[str, str, str], np.ndarray]:
-    """Vectors of the current build by (article sha256, kind, text), when the model matches."""
+def _previous_vectors(index_dir: Path, model: str) -> dict[tuple[str, str], np.ndarray]:
+    """Vectors of the current build by (kind, text), when the model matches: a line an
+    edit left as it was keeps its vector, whatever else changed in its article."""
     build = current_build(index_dir)
     if build is None:
         return {}
@@ -129,10 +130,7 @@ def _previous_vectors(index_dir: Path, model: str) -> dict[tuple[str, str, str],
     if meta.get("model") != model or meta.get("format") != FORMAT_VERSION:
         return {}
     vectors = np.load(build / "vectors.npy")
-    shas = {a["id"]: a["sha256"] for a in meta["articles"]}
-    return {
-        (shas[u["article"]], u["kind"], u["text"]): vectors[i] for i, u in enumerate(meta["units"])
-    }
+    return {(u["kind"], u["text"]): vectors[i] for i, u in enumerate(meta["units"])}
 
 
 def build_index(
@@ -151,13 +149,8 @@ def build_index(
     started = time.perf_counter()
     index_dir.mkdir(parents=True, exist_ok=True)
     previous = _previous_vectors(reuse_from or index_dir, embedder.name)
-    units: list[Unit] = []
-    shas: list[str] = []
-    for article in articles:
-        for unit in article_units(article):
-            units.append(unit)
-            shas.append(article.sha256)
-    missing = [i for i, u in enumerate(units) if (shas[i], u.kind, u.text) not in previous]
+    units = [unit for article in articles for unit in article_units(article)]
+    missing = [i for i, u in enumerate(units) if (u.kind, u.text) not in previous]
     fresh = embed_units(embedder, [units[i] for i in missing]) if missing else None
     dim = fresh.shape[1] if fresh is not None and fresh.size else None
     rows: list[np.ndarray] = []
@@ -165,7 +158,7 @@ def build_index(
     for i, unit in enumerate(units):
         vector = fresh_rows.get(i)
         if vector is None:
-            vector = previous[(shas[i], unit.kind, unit.text)]
+            vector = previous[(unit.kind, unit.text)]
         rows.append(vector)
         dim = dim or vector.shape[0]
     vectors = np.stack(rows).astype(np.float32) if rows else np.zeros((0, dim or 1), np.float32)

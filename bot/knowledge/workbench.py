@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from bot.knowledge.answer import Message
 from bot.knowledge.articles import Article
-from bot.knowledge.embeddings import Embedder
+from bot.knowledge.calibration import QueryCache
+from bot.knowledge.embeddings import Embedder, Vectors
 from bot.knowledge.grouping import Miss, MissGroup, VectorCache, group_misses
 from bot.knowledge.index import BuildStats, build_index, current_build
 from bot.knowledge.lint import Problem, lint_articles
@@ -59,6 +60,7 @@ class Workbench:
         self._embedder: Embedder | None = None
         self._live: KnowledgeBase | None = None
         self._vectors: VectorCache | None = None
+        self._queries: QueryCache | None = None  # read once, grown in memory, never saved
         self._lock = threading.Lock()
         self.recalibration = Recalibration(settings, self.embedder)
 
@@ -69,6 +71,17 @@ class Workbench:
                 self._live = KnowledgeBase(self.settings.kb_index_path, self._embedder)
                 self._vectors = VectorCache(self._embedder)
             return self._embedder
+
+    def query_vectors(self, texts: list[str]) -> Vectors:
+        """Query vectors, from the calibration's cache beside the index where it has them
+        (every alternative question of the last build), embedded otherwise."""
+        embedder = self.embedder()
+        with self._lock:
+            if self._queries is None:
+                self._queries = QueryCache(
+                    self.settings.kb_index_path / "query-cache.npz", embedder
+                )
+            return self._queries.get(texts)
 
     def live(self) -> Searcher:
         """The index residents are answered from (reloaded after every publish)."""
@@ -117,12 +130,17 @@ class Workbench:
 
     def closeness(self, searcher: Searcher, article_id: str) -> list[Problem]:
         """Alternative questions the search would give to another article: each one
-        searched with itself left out, as the calibration does."""
+        searched with itself left out, as the calibration does (and with its vectors:
+        only a new question is embedded)."""
         problems: list[Problem] = []
-        for i, unit in enumerate(searcher.units):
-            if unit["article"] != article_id or unit["kind"] != "question":
-                continue
-            top = searcher.search(unit["text"], k=1, exclude_units={i}).top
+        own = [
+            (i, unit)
+            for i, unit in enumerate(searcher.units)
+            if unit["article"] == article_id and unit["kind"] == "question"
+        ]
+        vectors = self.query_vectors([searcher.dense_query_text(u["text"]) for _, u in own])
+        for (i, unit), vector in zip(own, vectors, strict=True):
+            top = searcher.search(unit["text"], k=1, exclude_units={i}, query_vector=vector).top
             if top is not None and top.article_id != article_id:
                 problems.append(
                     Problem(

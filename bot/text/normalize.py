@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from bot.text.abbreviations import ABBREVIATIONS
 
@@ -132,6 +133,10 @@ def _expand_all(words: list[str]) -> list[str]:
     return out
 
 
+# Cached: the index's tens of thousands of lines and words are normalised again whenever a
+# searcher is built (a publish, a draft tried in the console) and residents ask the same
+# questions; bounded so resident messages cannot grow it without end.
+@lru_cache(maxsize=100_000)
 def normalize(text: str) -> str:
     """Return the canonical accented form of ``text`` (idempotent, never raises)."""
     text = unicodedata.normalize("NFC", text).lower()
@@ -140,6 +145,7 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFC", " ".join(words)).lower()
 
 
+@lru_cache(maxsize=100_000)
 def fold(text: str) -> str:
     """Return ``normalize(text)`` without diacritics."""
     return " ".join(_strip_marks(normalize(text)).split())

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from bot.console import article_queries
 from bot.console.deps import EditorForm, EditorIn, Posted, Staff, settings_of
-from bot.console.pages import ConsoleProblem, ConsoleRoute, flash, redirect, render
+from bot.console.pages import ConsoleProblem, ConsoleRoute, redirect_with, render
 from bot.db import SessionDep
 from bot.knowledge import store
 from bot.knowledge.answer import article_messages
@@ -201,40 +201,22 @@ def article_post(
         revision = int(posted.text("revision") or "0")
     except ValueError:
         revision = -1
+
+    def again(**shown: Any) -> Response:
+        """The form once more, with what the editor typed."""
+        return _editor(request, staff, session, real_id, draft, revision, **shown)
+
     if article_id == NEW and not real_id:
-        return _editor(
-            request,
-            staff,
-            session,
-            real_id,
-            draft,
-            0,
-            problems=[
-                Problem(
-                    store.article_path("bai-moi"),
-                    1,
-                    "error",
-                    "cần mã bài, ví dụ vneid-doi-so-dien-thoai",
-                    "id",
-                )
-            ],
+        missing = "cần mã bài, ví dụ vneid-doi-so-dien-thoai"
+        return again(
+            problems=[Problem(store.article_path("bai-moi"), 1, "error", missing, "id")],
             status=422,
         )
     text = to_markdown(draft)
     workbench = _workbench(request)
     if action == "xem":
         problems, trial = workbench.check_and_try(session, real_id, text, question)
-        return _editor(
-            request,
-            staff,
-            session,
-            real_id,
-            draft,
-            revision,
-            problems=problems,
-            trial=trial,
-            question=question,
-        )
+        return again(problems=problems, trial=trial, question=question)
     who = staff.name
     try:
         if article_id == NEW:
@@ -243,15 +225,11 @@ def article_post(
         if action == "luu":
             store.save_draft(session, real_id, text, revision, who)
             session.commit()
-            response = redirect(f"/console/articles/{real_id}")
-            flash(
-                response,
-                "ok",
+            saved = (
                 "Đã lưu bản nháp. Người dân vẫn nhận bản đang xuất bản cho đến khi bạn "
-                "bấm Xuất bản.",
-                secure=settings_of(request).console_secure_cookies,
+                "bấm Xuất bản."
             )
-            return response
+            return redirect_with(request, f"/console/articles/{real_id}", saved)
         if action != "xuat-ban":
             raise ConsoleProblem(
                 400, "Không rõ bạn muốn làm gì: bấm một trong các nút của biểu mẫu."
@@ -259,13 +237,7 @@ def article_post(
         _, problems = workbench.with_draft(session, real_id, text)
         if any(p.level == "error" for p in problems):
             session.rollback()
-            return _editor(
-                request,
-                staff,
-                session,
-                real_id,
-                draft,
-                revision,
+            return again(
                 problems=problems,
                 error="Chưa xuất bản: sửa các lỗi được đánh dấu bên dưới trước.",
                 status=422,
@@ -274,45 +246,29 @@ def article_post(
         session.commit()
     except store.EditConflict as exc:
         session.rollback()
-        return _editor(
-            request,
-            staff,
-            session,
-            real_id,
-            draft,
-            revision,
-            error=str(exc),
-            status=409,
-        )
+        return again(error=str(exc), status=409)
     return _published(request, real_id, f"Đã xuất bản bản số {version.number}")
 
 
 def _published(request: Request, article_id: str, done: str) -> Response:
     """Rebuild the index now; the editor learns whether residents already get it."""
-    secure = settings_of(request).console_secure_cookies
-    response = redirect(f"/console/articles/{article_id}")
+    url = f"/console/articles/{article_id}"
     try:
         stats = _workbench(request).publish_index()
     except NotPublishable as exc:
-        flash(response, "error", f"{done}, nhưng chỉ mục chưa xây lại được: {exc}", secure=secure)
-        return response
+        return redirect_with(
+            request, url, f"{done}, nhưng chỉ mục chưa xây lại được: {exc}", "error"
+        )
     except Exception:
         logger.exception("index build after a publish failed")
-        flash(
-            response,
-            "error",
+        failed = (
             f"{done}, nhưng chỉ mục chưa xây lại được (lỗi hệ thống đã được ghi lại). "
-            "Bấm Xuất bản lần nữa hoặc báo quản trị viên.",
-            secure=secure,
+            "Bấm Xuất bản lần nữa hoặc báo quản trị viên."
         )
-        return response
-    flash(
-        response,
-        "ok",
-        f"{done}. Trợ lý đã dùng nội dung mới cho câu hỏi tiếp theo ({stats.seconds:.0f} giây).",
-        secure=secure,
-    )
-    return response
+        return redirect_with(request, url, failed, "error")
+    seconds = max(1, round(stats.seconds))
+    used = f"{done}. Trợ lý dùng nội dung mới từ câu hỏi tiếp theo (xây lại trong {seconds} giây)."
+    return redirect_with(request, url, used)
 
 
 @router.post("/console/articles/{article_id}/rollback")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -46,21 +46,12 @@ def safe_next(value: str | None) -> str:
     return "/console"
 
 
-def _login_form(
-    request: Request,
-    next_url: str,
-    *,
-    error: str | None = None,
-    username: str = "",
-    status: int = 200,
+def _form_page(
+    request: Request, template: str, context: dict[str, Any], status: int = 200
 ) -> Response:
+    """A sign-in form (password or one-time code) with its double-submit token."""
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or security.new_form_token()
-    response = render(
-        request,
-        "login.html",
-        {"csrf": token, "next": safe_next(next_url), "error": error, "username": username},
-        status,
-    )
+    response = render(request, template, {"csrf": token, **context}, status)
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
         token,
@@ -70,6 +61,35 @@ def _login_form(
         samesite="lax",
         secure=settings_of(request).console_secure_cookies,
     )
+    return response
+
+
+def _login_form(
+    request: Request,
+    next_url: str,
+    *,
+    error: str | None = None,
+    username: str = "",
+    status: int = 200,
+) -> Response:
+    context = {"next": safe_next(next_url), "error": error, "username": username}
+    return _form_page(request, "login.html", context, status)
+
+
+def _signed_in(request: Request, token: str, url: str) -> Response:
+    """Off to ``url`` with the new session's cookie; the sign-in form's token is spent."""
+    settings = settings_of(request)
+    response = redirect(url)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(settings.console_session_hours * 3600),
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=settings.console_secure_cookies,
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path=LOGIN_PATH)
     return response
 
 
@@ -127,18 +147,7 @@ async def login(request: Request) -> Response:
         return _login_form(request, next_url, error=BLOCKED, username=username, status=429)
     if token is None:
         return _login_form(request, next_url, error=WRONG, username=username, status=401)
-    response = redirect(safe_next(next_url))
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=int(settings.console_session_hours * 3600),
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="lax",
-        secure=settings.console_secure_cookies,
-    )
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path=LOGIN_PATH)
-    return response
+    return _signed_in(request, token, safe_next(next_url))
 
 
 def _sign_out(token: str) -> None:
@@ -174,20 +183,7 @@ WRONG_CODE = (
 def _code_form(
     request: Request, *, error: str | None = None, username: str = "", status: int = 200
 ) -> Response:
-    token = request.cookies.get(LOGIN_CSRF_COOKIE) or security.new_form_token()
-    response = render(
-        request, "login_code.html", {"csrf": token, "error": error, "username": username}, status
-    )
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE,
-        token,
-        max_age=3600,
-        path=LOGIN_PATH,
-        httponly=True,
-        samesite="lax",
-        secure=settings_of(request).console_secure_cookies,
-    )
-    return response
+    return _form_page(request, "login_code.html", {"error": error, "username": username}, status)
 
 
 @router.get(CODE_PATH)
@@ -230,17 +226,7 @@ async def redeem_code(request: Request) -> Response:
         return _code_form(request, error=BLOCKED, username=username, status=429)
     if token is None:
         return _code_form(request, error=WRONG_CODE, username=username, status=401)
-    response = redirect("/console")
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=int(settings.console_session_hours * 3600),
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="lax",
-        secure=settings.console_secure_cookies,
-    )
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path=LOGIN_PATH)
+    response = _signed_in(request, token, "/console")
     flash(
         response,
         "ok",

@@ -8,7 +8,7 @@ import json
 from datetime import date, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -47,6 +47,15 @@ Days = Annotated[int, Query(alias="khoang", ge=1, le=LONGEST)]
 Ward = Annotated[str, Query(alias="phuong", max_length=80)]
 
 
+def period_of(
+    staff: SignedIn, start: Start = "", end: End = "", days: Days = 30, ward: Ward = ""
+) -> Period:
+    return _period(staff, start, end, days, ward)
+
+
+Chosen = Annotated[Period, Depends(period_of)]
+
+
 def _figures(request: Request, session: Session, period: Period) -> Figures:
     workbench: Workbench = request.app.state.workbench
     return figures(session, period, workbench.groups)
@@ -54,15 +63,8 @@ def _figures(request: Request, session: Session, period: Period) -> Figures:
 
 @router.get("/console/dashboard")
 def dashboard_page(
-    request: Request,
-    staff: SignedIn,
-    session: SessionDep,
-    start: Start = "",
-    end: End = "",
-    days: Days = 30,
-    ward: Ward = "",
+    request: Request, staff: SignedIn, session: SessionDep, period: Chosen
 ) -> Response:
-    period = _period(staff, start, end, days, ward)
     result = _figures(request, session, period)
     wards = list(session.execute(select(Team.ward, Team.name).order_by(Team.ward)))
     query = f"tu={period.start}&den={period.end}&phuong={period.ward or ''}"
@@ -83,17 +85,7 @@ def dashboard_page(
 
 
 @router.get("/console/dashboard/{key}.csv")
-def chart_csv(
-    request: Request,
-    staff: SignedIn,
-    session: SessionDep,
-    key: str,
-    start: Start = "",
-    end: End = "",
-    days: Days = 30,
-    ward: Ward = "",
-) -> Response:
-    period = _period(staff, start, end, days, ward)
+def chart_csv(request: Request, session: SessionDep, key: str, period: Chosen) -> Response:
     chart = _figures(request, session, period).chart(key)
     if chart is None:
         raise ConsoleProblem(404, "Không có biểu đồ này.")

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from bot.audit import record
 from bot.console import queries
-from bot.console.deps import Form, SignedIn, settings_of
-from bot.console.pages import ConsoleProblem, ConsoleRoute, flash, redirect, render
+from bot.console.deps import Form, SignedIn
+from bot.console.pages import ConsoleProblem, ConsoleRoute, redirect_with, render
 from bot.db import SessionDep
 from bot.handoff.models import CannedReply, Team
 
@@ -65,14 +65,7 @@ def add_reply(request: Request, form: Form, session: SessionDep) -> Response:
     session.add(row)
     session.flush()
     record(session, f"console:{form.staff.username}", "canned_added", f"canned:{row.id}")
-    response = redirect(REPLIES)
-    flash(
-        response,
-        "ok",
-        f"Đã thêm câu mẫu “{title}”.",
-        secure=settings_of(request).console_secure_cookies,
-    )
-    return response
+    return redirect_with(request, REPLIES, f"Đã thêm câu mẫu “{title}”.")
 
 
 @router.post(REPLIES + "/{reply_id}/delete")
@@ -82,11 +75,4 @@ def delete_reply(request: Request, form: Form, session: SessionDep, reply_id: in
         raise ConsoleProblem(404, "Không có câu trả lời mẫu này.")
     session.delete(row)
     record(session, f"console:{form.staff.username}", "canned_deleted", f"canned:{reply_id}")
-    response = redirect(REPLIES)
-    flash(
-        response,
-        "ok",
-        f"Đã xóa câu mẫu “{row.title}”.",
-        secure=settings_of(request).console_secure_cookies,
-    )
-    return response
+    return redirect_with(request, REPLIES, f"Đã xóa câu mẫu “{row.title}”.")

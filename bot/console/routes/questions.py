@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from bot.console import article_queries, misses
 from bot.console.deps import EditorForm, EditorIn, settings_of
-from bot.console.pages import ConsoleProblem, ConsoleRoute, flash, redirect, render
+from bot.console.pages import ConsoleProblem, ConsoleRoute, redirect, redirect_with, render
 from bot.db import SessionDep
 from bot.knowledge import store
 from bot.knowledge.articles import ArticleError, parse_text
@@ -69,20 +69,14 @@ def decide(request: Request, posted: EditorForm, session: SessionDep) -> Respons
         raise ConsoleProblem(400, "Không rõ nhóm câu hỏi nào: tải lại trang rồi thử lại.")
     keys = [fold(q) for q in questions]
     action, who = posted.text("action"), posted.staff.name
-    secure = settings_of(request).console_secure_cookies
-    back = redirect(f"{PAGE}?ngay={posted.text('days') or 30}")
+    back = f"{PAGE}?ngay={posted.text('days') or 30}"
     if action == "new":
         return redirect("/console/articles/moi?cau-hoi=" + quote("\n".join(questions[:10])))
     if action in {"out_of_scope", "dismissed"}:
         misses.mark(session, keys, questions, action, who)
         session.commit()
-        flash(
-            back,
-            "ok",
-            f"Đã ghi nhận “{misses.MARKS[action]}” cho {len(questions)} câu.",
-            secure=secure,
-        )
-        return back
+        done = f"Đã ghi nhận “{misses.MARKS[action]}” cho {len(questions)} câu."
+        return redirect_with(request, back, done)
     if action != "attach":
         raise ConsoleProblem(400, "Không rõ bạn muốn làm gì: bấm một trong các nút của nhóm.")
     article_id = posted.text("article").strip()
@@ -103,46 +97,35 @@ def decide(request: Request, posted: EditorForm, session: SessionDep) -> Respons
     _, problems = _workbench(request).with_draft(session, article_id, new_text)
     errors = [p for p in problems if p.level == "error"]
     if errors:
-        flash(
-            back,
-            "error",
-            f"Chưa thêm được vào bài {article_id}: {errors[0].message}",
-            secure=secure,
-        )
-        return back
+        refused = f"Chưa thêm được vào bài {article_id}: {errors[0].message}"
+        return redirect_with(request, back, refused, "error")
     try:
         store.publish(
             session, article_id, new_text, record.revision, who, "thêm câu hỏi của người dân"
         )
     except store.EditConflict as exc:
         session.rollback()
-        flash(back, "error", str(exc), secure=secure)
-        return back
+        return redirect_with(request, back, str(exc), "error")
     misses.mark(session, keys, questions, "attached", who, article_id)
     session.commit()
     try:
         _workbench(request).publish_index()
     except Exception:  # NotPublishable or a failure of the build itself
         logger.exception("index build after attaching a question failed")
-        flash(
-            back,
-            "error",
+        failed = (
             f"Đã thêm câu hỏi vào bài {article_id} nhưng chỉ mục chưa xây lại được: mở bài "
-            "và bấm Xuất bản lần nữa, hoặc báo quản trị viên.",
-            secure=secure,
+            "và bấm Xuất bản lần nữa, hoặc báo quản trị viên."
         )
-        return back
+        return redirect_with(request, back, failed, "error")
     answered_by, confidence = _workbench(request).answers(questions[0])
     if answered_by == article_id:
         message = (
             f"Đã thêm “{questions[0]}” vào bài {article_id} và xuất bản. Trợ lý giờ trả lời câu "
             f"này bằng bài đó (độ tin cậy {confidence:.2f})."
         )
-        flash(back, "ok", message, secure=secure)
-    else:
-        message = (
-            f"Đã thêm “{questions[0]}” vào bài {article_id} và xuất bản, nhưng trợ lý vẫn chưa "
-            "chắc khi trả lời câu này: mở bài, thêm vài cách hỏi tương tự rồi thử lại."
-        )
-        flash(back, "error", message, secure=secure)
-    return back
+        return redirect_with(request, back, message)
+    message = (
+        f"Đã thêm “{questions[0]}” vào bài {article_id} và xuất bản, nhưng trợ lý vẫn chưa "
+        "chắc khi trả lời câu này: mở bài, thêm vài cách hỏi tương tự rồi thử lại."
+    )
+    return redirect_with(request, back, message, "error")

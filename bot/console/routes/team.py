@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from bot.audit import record
 from bot.console import security
-from bot.console.deps import AdminForm, AdminIn, Posted, settings_of
-from bot.console.pages import ConsoleProblem, ConsoleRoute, flash, redirect, render
+from bot.console.deps import AdminForm, AdminIn, Posted
+from bot.console.pages import ConsoleProblem, ConsoleRoute, redirect_with, render
 from bot.db import SessionDep, in_session
 from bot.handoff import service
 from bot.handoff.desk import HandoffDesk
@@ -48,9 +48,7 @@ def team_page(request: Request, staff: AdminIn, session: SessionDep) -> Response
 
 
 def _done(request: Request, message: str, anchor: str = "") -> Response:
-    response = redirect(PAGE + anchor)
-    flash(response, "ok", message, secure=settings_of(request).console_secure_cookies)
-    return response
+    return redirect_with(request, PAGE + anchor, message)
 
 
 def _attempt(request: Request, session: Session, change: Callable[[], Any]) -> Any:

@@ -17,13 +17,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from bot.console import queries
-from bot.console.deps import Form, SignedIn, SignedInApi, Staff, settings_of
+from bot.console.deps import Form, SignedIn, SignedInApi, Staff
 from bot.console.pages import (
     ConsoleProblem,
     ConsoleRoute,
-    flash,
     local_time,
-    redirect,
+    redirect_with,
     render,
     wants_json,
 )
@@ -144,17 +143,13 @@ async def _act(
         return _refused(request, ticket_url, UNSURE, 500)
     if wants_json(request):
         return JSONResponse({"detail": message})
-    response = redirect(done_url)
-    flash(response, "ok", message, secure=settings_of(request).console_secure_cookies)
-    return response
+    return redirect_with(request, done_url, message)
 
 
 def _refused(request: Request, ticket_url: str, message: str, status: int) -> Response:
     if wants_json(request):
         return JSONResponse({"detail": message}, status_code=status)
-    response = redirect(ticket_url)
-    flash(response, "error", message, secure=settings_of(request).console_secure_cookies)
-    return response
+    return redirect_with(request, ticket_url, message, "error")
 
 
 def _text(form: Form) -> str:
