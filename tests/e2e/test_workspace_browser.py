@@ -223,5 +223,9 @@ def test_the_workspace_walk(browser: Any, workspace_stack: Stack) -> None:  # no
         assert page.evaluate("document.querySelector('canvas').width") > 0  # Chart.js drew
         shot(page, f"dashboard-{size}")
     fits_the_phone(boss)
+    # At a desk the console uses the width (it was a 470 px column).
+    lan.goto("/console")
+    assert lan.evaluate("document.querySelector('main').getBoundingClientRect().width") > 1000
+    shot(lan, "queue-1280")
     for page in (lan, minh, boss, hoa):
         assert page.errors == [], page.errors  # type: ignore[attr-defined]
