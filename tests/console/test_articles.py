@@ -67,6 +67,17 @@ def test_problems_are_shown_on_the_field_at_fault(editor_gateway: str, team: Tea
     questions_at = text.index('id="questions"')
     assert text.index("cần ít nhất 5 mục") > questions_at  # under its field
     assert text.index("cần ít nhất 5 mục") < text.index('id="short_answer"')
+    # The live preview as the editor types: the article as residents see it, and problems.
+    live = editor.http.post(
+        f"/console/articles/{ARTICLE}/preview",
+        data={**form_of(page.text), "short_answer": "Câu trả lời đang gõ dở."},
+        headers={"Accept": "application/json"},
+    )
+    assert live.status_code == 200
+    shown = live.json()
+    assert shown["messages"][0]["text"].startswith("Câu trả lời đang gõ dở.")
+    assert shown["messages"][-1]["buttons"]  # "Hữu ích" / "Chưa hữu ích", as residents see
+    assert all(p["level"] == "warning" for p in shown["problems"])
 
 
 def test_publish_conflict_and_rollback(

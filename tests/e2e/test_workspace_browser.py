@@ -149,6 +149,8 @@ def test_the_workspace_walk(browser: Any, workspace_stack: Stack) -> None:  # no
     shot(minh, "editor-360")
 
     lan.get_by_label("Câu trả lời ngắn").fill(new_answer)
+    # The preview follows the typing, before any button is pressed.
+    expect(lan.locator("#xem-truoc .chat.web")).to_contain_text(f"hướng dẫn {tag}")
     questions = lan.locator("#questions")
     questions.fill(questions.input_value() + "\n" + question)
     lan.get_by_label("Thử câu hỏi").fill(question)

@@ -271,6 +271,32 @@ def _published(request: Request, article_id: str, done: str) -> Response:
     return redirect_with(request, url, used)
 
 
+@router.post("/console/articles/{article_id}/preview")
+def article_preview(
+    request: Request, posted: EditorForm, session: SessionDep, article_id: str
+) -> dict[str, Any]:
+    """The live preview as the editor types (the page's script): the full article as
+    residents would see it, and the draft's problems; nothing is saved or built."""
+    real_id = _posted_id(posted, article_id) or "bai-moi"
+    text = to_markdown(_draft_from_fields(posted.fields, real_id))
+    _, problems = _workbench(request).with_draft(session, real_id, text)
+    messages: list[dict[str, Any]] = []
+    with suppress(ArticleError):
+        messages = list(
+            article_messages(article_record(parse_text(text, store.article_path(real_id))))
+        )
+    return {
+        "messages": [
+            {"text": m.get("text", ""), "buttons": [b["title"] for b in m.get("buttons") or []]}
+            for m in messages
+        ],
+        "problems": [
+            {"field": p.field or "general", "level": p.level, "message": p.message}
+            for p in problems
+        ],
+    }
+
+
 @router.post("/console/articles/{article_id}/rollback")
 def article_rollback(
     request: Request, posted: EditorForm, session: SessionDep, article_id: str
