@@ -39,7 +39,7 @@ lint: setup  ## ruff and mypy
 	$(VENV)/mypy bot actions
 
 # The database-facing tests run again on PostgreSQL when one answers on 127.0.0.1:5432.
-DB_TESTS := tests/db tests/knowledge/test_store.py tests/test_retention.py tests/conversation tests/channels tests/status tests/gateway tests/actions tests/handoff tests/console tests/knowledge/test_responder.py tests/e2e/test_status.py tests/e2e/test_kill.py
+DB_TESTS := tests/db tests/knowledge/test_store.py tests/knowledge/test_publishing.py tests/test_retention.py tests/conversation tests/channels tests/status tests/gateway tests/actions tests/handoff tests/console tests/knowledge/test_responder.py tests/e2e/test_status.py tests/e2e/test_kill.py
 
 .PHONY: test
 test: lint  ## every test: unit, Rasa data validation, NLU evaluation, end-to-end (+PostgreSQL)

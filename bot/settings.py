@@ -100,6 +100,10 @@ class Settings(BaseSettings):
     kb_not_covered_below: float = Field(default=0.1, ge=0, le=1)
     # Articles whose last_reviewed is older than this get a lint warning.
     kb_stale_after_days: int = 180
+    # The action server rebuilds its index when the database holds articles published on
+    # another machine (the console's). Off for a machine whose index is not built from
+    # this database (the tests' shared read-only index).
+    kb_follow_publishes: bool = True
 
     # Application status look-ups: "sql" (the ward office's registry, loaded with
     # `status import`) or "http" (a provincial system, docs/status-provider.openapi.yaml).

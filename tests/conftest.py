@@ -51,6 +51,9 @@ if os.environ.get("TEST_DATABASE") == "postgres":
 # The model folder and index `make setup` builds (read-only here).
 REAL_INDEX = Path(__file__).resolve().parent.parent / "var" / "knowledge"
 os.environ["KB_INDEX_DIR"] = str(REAL_INDEX)
+# That index was built from the developer's database, not this session's: the action
+# servers the tests start must not rebuild it from the tests' articles.
+os.environ["KB_FOLLOW_PUBLISHES"] = "false"
 os.environ["KB_EMBEDDING_MODEL"] = str(REAL_INDEX.parent / "models" / "multilingual-e5-small")
 
 

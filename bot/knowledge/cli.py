@@ -128,9 +128,9 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _search(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.knowledge.service import get_knowledge_base
+    from bot.knowledge.service import KnowledgeBase, embedder_from
 
-    searcher = get_knowledge_base().searcher()
+    searcher = KnowledgeBase(settings.kb_index_path, embedder_from(settings)).searcher()
     result = searcher.search(args.query, mode=args.mode, k=args.k)
     threshold = settings.kb_confidence_threshold or searcher.threshold(args.mode)
     print(f"query:        {result.query}")
@@ -149,9 +149,9 @@ def _search(settings: Settings, args: argparse.Namespace) -> int:
 
 def _eval(settings: Settings, args: argparse.Namespace) -> int:
     from bot.knowledge.evaluation import evaluate, format_reports, load_questions
-    from bot.knowledge.service import get_knowledge_base
+    from bot.knowledge.service import KnowledgeBase, embedder_from
 
-    searcher = get_knowledge_base().searcher()
+    searcher = KnowledgeBase(settings.kb_index_path, embedder_from(settings)).searcher()
     questions = load_questions(settings.kb_eval_file)
     started = time.perf_counter()
     reports = evaluate(searcher, questions)
@@ -191,10 +191,10 @@ def _answer_eval(settings: Settings, args: argparse.Namespace) -> int:
 def _report(settings: Settings, args: argparse.Namespace) -> int:
     from bot.knowledge.report import print_report
     from bot.knowledge.responder import Responder
-    from bot.knowledge.service import IndexMissing, get_knowledge_base
+    from bot.knowledge.service import IndexMissing, KnowledgeBase, embedder_from
 
     try:
-        searcher = get_knowledge_base().searcher()
+        searcher = KnowledgeBase(settings.kb_index_path, embedder_from(settings)).searcher()
         responder: Responder | None = Responder(
             searcher, settings.kb_confidence_threshold, settings.kb_not_covered_below
         )

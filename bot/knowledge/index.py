@@ -139,12 +139,14 @@ def build_index(
     index_dir: Path,
     calibrate: Callable[[Path], dict[str, Any]] | None = None,
     reuse_from: Path | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> BuildStats:
     """Embed what changed, write a new build, switch CURRENT to it atomically.
 
     ``calibrate(staging_dir)`` runs on the complete but not yet published build and
     returns the confidence calibration stored in its metadata. Vectors of unchanged
     articles come from the current build of ``reuse_from`` (default: ``index_dir``).
+    ``extra``: more metadata (the database's published mark the build holds).
     """
     started = time.perf_counter()
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -169,6 +171,7 @@ def build_index(
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "articles": [article_record(a) for a in articles],
         "units": [asdict(u) for u in units],
+        **(extra or {}),
     }
     name = f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
     target = index_dir / name

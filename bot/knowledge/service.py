@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
 from bot.knowledge.embeddings import Embedder, load_embedder
 from bot.knowledge.index import CURRENT, current_build
+from bot.knowledge.publishing import PublishedWatch
 from bot.knowledge.search import Searcher
 from bot.settings import Settings, get_settings
 
@@ -27,9 +29,12 @@ class IndexMissing(RuntimeError):
 
 
 class KnowledgeBase:
-    def __init__(self, index_dir: Path, embedder: Embedder) -> None:
+    def __init__(
+        self, index_dir: Path, embedder: Embedder, watch: Callable[[], None] | None = None
+    ) -> None:
         self.index_dir = index_dir
         self.embedder = embedder
+        self._watch = watch  # publishes made on another machine (publishing.PublishedWatch)
         self._searcher: Searcher | None = None
         self._loaded_stamp: tuple[str, int] | None = None
         self._lock = threading.Lock()
@@ -58,6 +63,8 @@ class KnowledgeBase:
             self._loaded_stamp = stamp  # a broken build is not retried on every question
 
     def searcher(self) -> Searcher:
+        if self._watch is not None:
+            self._watch()
         stamp = self._stamp()
         if stamp is not None and stamp != self._loaded_stamp:
             with self._lock:
@@ -74,5 +81,11 @@ def embedder_from(settings: Settings) -> Embedder:
 
 @lru_cache
 def get_knowledge_base() -> KnowledgeBase:
+    """The action server's: it also catches up with articles published on another machine
+    (``KB_FOLLOW_PUBLISHES``)."""
     settings = get_settings()
-    return KnowledgeBase(settings.kb_index_path, embedder_from(settings))
+    embedder = embedder_from(settings)
+    if not settings.kb_follow_publishes:
+        return KnowledgeBase(settings.kb_index_path, embedder)
+    watch = PublishedWatch(settings, lambda: embedder)
+    return KnowledgeBase(settings.kb_index_path, embedder, watch.check)

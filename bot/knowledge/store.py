@@ -142,6 +142,12 @@ def parse_all(texts: dict[str, str]) -> tuple[list[Article], list[ArticleError]]
     return articles, errors
 
 
+def published_mark(session: Session) -> int:
+    """Grows with every publish anywhere (the newest version's row id): an index built at
+    this mark holds everything published until then."""
+    return int(session.scalar(select(func.max(ArticleVersion.id))) or 0)
+
+
 def published_articles(session: Session) -> tuple[list[Article], list[ArticleError]]:
     return parse_all(published_texts(session))
 
