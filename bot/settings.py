@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     # another machine (the console's). Off for a machine whose index is not built from
     # this database (the tests' shared read-only index).
     kb_follow_publishes: bool = True
+    # After a publish from the console (built with the current calibration, at once), a
+    # full recalibration in the background (about 10 s of one core).
+    kb_recalibrate_after_publish: bool = True
 
     # Application status look-ups: "sql" (the ward office's registry, loaded with
     # `status import`) or "http" (a provincial system, docs/status-provider.openapi.yaml).

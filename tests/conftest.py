@@ -54,6 +54,9 @@ os.environ["KB_INDEX_DIR"] = str(REAL_INDEX)
 # That index was built from the developer's database, not this session's: the action
 # servers the tests start must not rebuild it from the tests' articles.
 os.environ["KB_FOLLOW_PUBLISHES"] = "false"
+# Publishes in tests use the copied index's calibration; the background recalibration
+# would only compete for the CPU (tests/knowledge/test_publishing.py covers it).
+os.environ["KB_RECALIBRATE_AFTER_PUBLISH"] = "false"
 os.environ["KB_EMBEDDING_MODEL"] = str(REAL_INDEX.parent / "models" / "multilingual-e5-small")
 
 

@@ -206,5 +206,6 @@ class Workbench:
         """Build and switch the index to what the database now publishes, keeping the
         current calibration (about a second); the full build follows in the background."""
         stats = build_published(self.settings, self.embedder(), keep_calibration=True)
-        self.recalibration.request()
+        if self.settings.kb_recalibrate_after_publish:
+            self.recalibration.request()
         return stats
