@@ -39,9 +39,10 @@ lint: setup  ## ruff and mypy
 	$(VENV)/mypy bot actions
 
 # The database-facing tests run again on PostgreSQL when one answers on 127.0.0.1:5432
-# (the editors' pages there through test_store/test_publishing: their database work).
+# (the editors' pages there through test_store/test_publishing: their database work; the
+# webhooks' fuzzing, which parses HTTP rather than touching the database, once).
 CONSOLE_DB_TESTS := tests/console/test_auth.py tests/console/test_security.py tests/console/test_tickets.py tests/console/test_metrics.py tests/console/test_browser.py tests/console/test_team_admin.py tests/console/test_history.py tests/console/test_dashboard.py
-DB_TESTS := tests/db tests/knowledge/test_store.py tests/knowledge/test_publishing.py tests/test_retention.py tests/conversation tests/channels tests/status tests/gateway tests/actions tests/handoff $(CONSOLE_DB_TESTS) tests/knowledge/test_responder.py tests/e2e/test_status.py tests/e2e/test_kill.py
+DB_TESTS := tests/db tests/knowledge/test_store.py tests/knowledge/test_publishing.py tests/test_retention.py tests/conversation tests/channels tests/status tests/gateway/test_web_chat.py tests/actions tests/handoff $(CONSOLE_DB_TESTS) tests/knowledge/test_responder.py tests/e2e/test_status.py tests/e2e/test_kill.py
 
 .PHONY: test
 test: lint  ## every test: unit, Rasa data validation, NLU evaluation, end-to-end (+PostgreSQL)

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot.knowledge.embeddings import Embedder, load_embedder
-from bot.knowledge.index import CURRENT, current_build
+from bot.knowledge.index import CURRENT
 from bot.knowledge.publishing import PublishedWatch
 from bot.knowledge.search import Searcher
 from bot.settings import Settings, get_settings
@@ -36,20 +36,21 @@ class KnowledgeBase:
         self.embedder = embedder
         self._watch = watch  # publishes made on another machine (publishing.PublishedWatch)
         self._searcher: Searcher | None = None
-        self._loaded_stamp: tuple[str, int] | None = None
+        self._loaded_stamp: str | None = None  # the name of the build in use
         self._lock = threading.Lock()
 
-    def _stamp(self) -> tuple[str, int] | None:
-        pointer = self.index_dir / CURRENT
+    def _stamp(self) -> str | None:
+        """The current build's name: unique per build, one read (a name and a stat read
+        apart could mix two builds and make threads reload in turn)."""
         try:
-            return pointer.read_text("utf-8").strip(), pointer.stat().st_mtime_ns
+            return (self.index_dir / CURRENT).read_text("utf-8").strip() or None
         except FileNotFoundError:
             return None
 
-    def _load(self, stamp: tuple[str, int]) -> None:
+    def _load(self, stamp: str) -> None:
         try:
-            build = current_build(self.index_dir)
-            if build is None:
+            build = self.index_dir / stamp  # exactly the build this stamp names
+            if not (build / "meta.json").exists():
                 return
             self._searcher = Searcher(build, self.embedder)
             logger.info(

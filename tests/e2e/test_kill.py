@@ -201,6 +201,16 @@ def _settled(residents: list[Resident], seconds: float = 180) -> None:
         time.sleep(1)
 
 
+# On PostgreSQL (make test's second run) Rasa is not killed again: what its death leaves
+# to the database (apologies, then late answers) is what the action server's death leaves,
+# and Rasa is the slowest to come back.
+KILLED = (
+    ("gateway", "actions")
+    if os.environ.get("TEST_DATABASE") == "postgres"
+    else ("gateway", "rasa", "actions")
+)
+
+
 def test_kill_each_process_while_five_residents_chat(running: Running) -> None:
     residents = [Resident(running.url) for _ in range(5)]
     stop = threading.Event()
@@ -208,7 +218,7 @@ def test_kill_each_process_while_five_residents_chat(running: Running) -> None:
     for t in threads:
         t.start()
     try:
-        for name in ("gateway", "rasa", "actions"):
+        for name in KILLED:
             time.sleep(3)
             running.kill(name)
             running.wait_healthy()

@@ -162,6 +162,26 @@ def test_telegram_webhook_never_answers_5xx(gateway: httpx.Client, body: Any, se
     no_server_error(gateway.post("/webhooks/telegram", content=encode(body), headers=headers))
 
 
+def test_a_telegram_update_with_ids_of_the_wrong_type_is_refused(gateway: httpx.Client) -> None:
+    # Found by the fuzzing above (on PostgreSQL, by chance): python-telegram-bot reads any
+    # JSON into an Update, and a list as a user id broke the per-person order (500).
+    for bad in ([1], "12", {"a": 1}, 1.5):
+        update = {
+            "update_id": 7,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": bad, "type": "private"},
+                "from": {"id": bad, "is_bot": False, "first_name": "A"},
+                "text": "xin chào",
+            },
+        }
+        response = gateway.post(
+            "/webhooks/telegram", json=update, headers={SECRET_HEADER: HOOK_SECRET}
+        )
+        assert response.status_code == 400, (bad, response.status_code)
+
+
 @fuzz(2_000)
 @given(body=st.one_of(zalo_bodies, raw_bodies), mangle=st.sampled_from(["", "mac=", "ÿ"]))
 def test_zalo_webhook_never_answers_5xx(gateway: httpx.Client, body: Any, mangle: str) -> None:

@@ -5,33 +5,48 @@ from __future__ import annotations
 
 import secrets
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete
 
 from bot.db import session_scope
 from bot.knowledge import store
-from bot.knowledge.models import ArticleRecord
-from tests.knowledge.conftest import ARTICLES
+from bot.knowledge.models import ArticleRecord, ArticleVersion
 
-NAME = "vneid-forgot-password"
+ARTICLE = """---
+id: {id}
+title: Quên mật khẩu thử nghiệm {tag}
+questions: [câu một {tag}, câu hai {tag}, câu ba {tag}, câu bốn {tag}, câu năm {tag}]
+tags: [thu]
+sources:
+  - url: https://vneid.gov.vn
+    title: Cổng VNeID
+last_reviewed: 2026-11-01
+owner: Tổ CNS
+related: []
+---
+Câu trả lời ngắn của bài thử.
+
+## Nếu không được
+- Gọi 1900 0368.
+"""
 
 
 @pytest.fixture
-def shipped(tmp_path: Path, migrated_db: None) -> tuple[Path, str]:
-    """One shipped article under an id no other test uses: (folder, id)."""
-    article_id = f"thu-{secrets.token_hex(4)}"
+def shipped(tmp_path: Path, migrated_db: None) -> Iterator[tuple[Path, str]]:
+    """One shipped article of its own (questions no other article has): (folder, id).
+    Removed afterwards: the database is shared with tests that publish every article."""
+    tag = secrets.token_hex(4)
+    article_id = f"thu-{tag}"
     folder = tmp_path / "articles"
     folder.mkdir()
-    text = (ARTICLES / f"{NAME}.md").read_text("utf-8").replace(f"id: {NAME}", f"id: {article_id}")
-    (folder / f"{article_id}.md").write_text(_no_related(text), "utf-8")
-    return folder, article_id
-
-
-def _no_related(text: str) -> str:
-    return "\n".join(
-        "related: []" if line.startswith("related:") else line for line in text.split("\n")
-    )
+    (folder / f"{article_id}.md").write_text(ARTICLE.format(id=article_id, tag=tag), "utf-8")
+    yield folder, article_id
+    with session_scope() as session:
+        session.execute(delete(ArticleVersion).where(ArticleVersion.article_id == article_id))
+        session.execute(delete(ArticleRecord).where(ArticleRecord.id == article_id))
 
 
 def _published(article_id: str) -> str:

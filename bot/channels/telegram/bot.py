@@ -109,11 +109,19 @@ class PersonOrder(BaseUpdateProcessor):
 
 def _person(update: object) -> int:
     if isinstance(update, Update):
-        if update.effective_user is not None:
-            return update.effective_user.id
-        if update.effective_chat is not None:
-            return update.effective_chat.id
+        for who in (update.effective_user, update.effective_chat):
+            if who is not None and isinstance(who.id, int):
+                return who.id
     return 0
+
+
+def well_formed(update: Update) -> bool:
+    """python-telegram-bot reads any JSON into an Update without checking types: an id
+    that is not a number (a list, a string) would break the per-person order downstream."""
+    return all(
+        who is None or (isinstance(who.id, int) and not isinstance(who.id, bool))
+        for who in (update.effective_user, update.effective_chat)
+    )
 
 
 def telegram_replier(app: Application) -> Replier:  # type: ignore[type-arg]

@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.channels.body import json_object, same_secret
-from bot.channels.telegram.bot import build_application, build_handlers
+from bot.channels.telegram.bot import build_application, build_handlers, well_formed
 from bot.conversation.inbox import Inbox
 from bot.handoff.desk import HandoffDesk
 from bot.settings import Settings, secret
@@ -79,7 +79,7 @@ async def telegram_webhook(request: Request) -> dict[str, bool]:
         update = Update.de_json(data, app.bot)
     except Exception as exc:  # any shape python-telegram-bot cannot read is a bad request
         raise HTTPException(400, "body must be a Telegram update") from exc
-    if update is None:
+    if update is None or not well_formed(update):
         raise HTTPException(400, "body must be a Telegram update")
     # Acknowledged only once handled (a resident's message is in the inbox by then): if the
     # gateway dies first, Telegram delivers the update again. Each person's updates still
