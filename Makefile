@@ -47,11 +47,7 @@ DB_TESTS := tests/db tests/knowledge/test_store.py tests/knowledge/test_publishi
 .PHONY: test
 test: lint  ## every test: unit, Rasa data validation, NLU evaluation, end-to-end (+PostgreSQL)
 	@scripts/install_browser.sh  # Debian's Chromium for the console's browser test
-	$(VENV)/pytest -q --durations=12
-	@if $(VENV)/python -c "import psycopg; psycopg.connect('postgresql://postgres@127.0.0.1:5432/postgres', connect_timeout=3).close()" 2>/dev/null; then \
-		echo "== database tests again on PostgreSQL =="; \
-		TEST_DATABASE=postgres $(VENV)/pytest -q $(DB_TESTS); \
-	else echo "PostgreSQL not reachable on 127.0.0.1:5432: database tests ran on SQLite only"; fi
+	@scripts/run_tests.sh $(DB_TESTS)  # SQLite, and PostgreSQL at the same time
 
 .PHONY: kb-lint
 kb-lint: setup  ## check every knowledge article (file:line for each problem)
