@@ -1,27 +1,51 @@
 #!/usr/bin/env bash
-# make test's test runs: every test on SQLite and, at the same time, the database tests a
-# second time on PostgreSQL when one answers on 127.0.0.1:5432. The two runs share nothing
-# (each has its own database, var/ folder and free ports), so on a 2-core machine they
-# take together little more than the longer one. Usage: run_tests.sh DB_TEST_PATHS...
+# make test's test runs, two at a time on a 2-core machine (one after the other they took
+# 25 minutes on a fresh one): the end-to-end tests (mostly waiting on real stacks) beside
+# every other test on SQLite followed by the database tests again on PostgreSQL, when one
+# answers on 127.0.0.1:5432. The runs share nothing: each has its own database, var/
+# folder and free ports. Logs: var/test-*.log. Usage: run_tests.sh DB_TEST_PATHS...
 set -uo pipefail
 cd "$(dirname "$0")/.."
 VENV=.venv/bin
 mkdir -p var
-pg_log=var/test-postgres.log
-pg_pid=""
-if $VENV/python -c "import psycopg; psycopg.connect('postgresql://postgres@127.0.0.1:5432/postgres', connect_timeout=3).close()" 2>/dev/null; then
-  TEST_DATABASE=postgres $VENV/pytest -q -p no:cacheprovider "$@" >"$pg_log" 2>&1 &
-  pg_pid=$!
-else
-  echo "PostgreSQL not reachable on 127.0.0.1:5432: database tests run on SQLite only"
-fi
-$VENV/pytest -q --durations=12
-sqlite=$?
-pg=0
-if [ -n "$pg_pid" ]; then
-  wait "$pg_pid"
-  pg=$?
-  echo "== the database tests again, on PostgreSQL (full output: $pg_log) =="
-  if [ "$pg" -eq 0 ]; then tail -n 3 "$pg_log"; else cat "$pg_log"; fi
-fi
-[ "$sqlite" -eq 0 ] && [ "$pg" -eq 0 ]
+rm -f var/test-*.log var/test-*.rc
+
+run() {  # run NAME COMMAND...: the command's output to var/test-NAME.log, its status to .rc
+  local name=$1
+  shift
+  "$@" >"var/test-$name.log" 2>&1
+  echo $? >"var/test-$name.rc"
+}
+
+postgres_answers() {
+  $VENV/python -c "import psycopg; psycopg.connect('postgresql://postgres@127.0.0.1:5432/postgres', connect_timeout=3).close()" 2>/dev/null
+}
+
+echo "== tests: end-to-end | the others, then the database tests on PostgreSQL (at once) =="
+run end-to-end $VENV/pytest -q -p no:cacheprovider --durations=8 tests/e2e &
+first=$!
+(
+  run others $VENV/pytest -q -p no:cacheprovider --durations=8 --ignore=tests/e2e
+  if postgres_answers; then
+    run postgres env TEST_DATABASE=postgres $VENV/pytest -q -p no:cacheprovider --durations=5 "$@"
+  else
+    echo "PostgreSQL not reachable on 127.0.0.1:5432: database tests ran on SQLite only" \
+      >var/test-postgres.log
+    echo 0 >var/test-postgres.rc
+  fi
+) &
+second=$!
+wait "$first" "$second"
+
+status=0
+for name in end-to-end others postgres; do
+  rc=$(cat "var/test-$name.rc" 2>/dev/null || echo 1)
+  echo "== $name: $([ "$rc" -eq 0 ] && echo passed || echo FAILED) (var/test-$name.log) =="
+  if [ "$rc" -eq 0 ]; then
+    sed -n '/slowest/,$p' "var/test-$name.log" | tail -n 12
+  else
+    cat "var/test-$name.log"
+    status=1
+  fi
+done
+exit "$status"
