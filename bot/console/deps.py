@@ -12,6 +12,7 @@ from bot.console import security
 from bot.console.pages import ConsoleProblem, SignInRequired
 from bot.db import session_scope
 from bot.handoff.models import Team
+from bot.knowledge.workbench import Workbench
 from bot.settings import Settings
 
 SESSION_COOKIE = "console_session"
@@ -43,6 +44,12 @@ class Staff:
 def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+def workbench_of(request: Request) -> Workbench:
+    """The editors' workbench the app factory built (bot.gateway.app)."""
+    workbench: Workbench = request.app.state.workbench
+    return workbench
 
 
 def _staff(token: str) -> Staff | None:

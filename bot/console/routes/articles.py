@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from bot.console import article_queries
-from bot.console.deps import EditorForm, EditorIn, Posted, Staff, settings_of
+from bot.console.deps import EditorForm, EditorIn, Posted, Staff, settings_of, workbench_of
 from bot.console.pages import ConsoleProblem, ConsoleRoute, redirect_with, render
 from bot.db import SessionDep
 from bot.knowledge import store
@@ -27,17 +27,12 @@ from bot.knowledge.draft import ArticleDraft, from_article, lines_of, to_markdow
 from bot.knowledge.index import article_record
 from bot.knowledge.lint import Problem
 from bot.knowledge.publishing import NotPublishable
-from bot.knowledge.workbench import Trial, Workbench
+from bot.knowledge.workbench import Trial
 
 logger = logging.getLogger(__name__)
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 MAX_SOURCES = 12
 NEW = "moi"  # /console/articles/moi: a new article
-
-
-def _workbench(request: Request) -> Workbench:
-    workbench: Workbench = request.app.state.workbench
-    return workbench
 
 
 @router.get("/console/articles")
@@ -213,7 +208,7 @@ def article_post(
             status=422,
         )
     text = to_markdown(draft)
-    workbench = _workbench(request)
+    workbench = workbench_of(request)
     if action == "xem":
         problems, trial = workbench.check_and_try(session, real_id, text, question)
         return again(problems=problems, trial=trial, question=question)
@@ -254,7 +249,7 @@ def _published(request: Request, article_id: str, done: str) -> Response:
     """Rebuild the index now; the editor learns whether residents already get it."""
     url = f"/console/articles/{article_id}"
     try:
-        stats = _workbench(request).publish_index()
+        stats = workbench_of(request).publish_index()
     except NotPublishable as exc:
         return redirect_with(
             request, url, f"{done}, nhưng chỉ mục chưa xây lại được: {exc}", "error"
@@ -279,7 +274,7 @@ def article_preview(
     residents would see it, and the draft's problems; nothing is saved or built."""
     real_id = _posted_id(posted, article_id) or "bai-moi"
     text = to_markdown(_draft_from_fields(posted.fields, real_id))
-    _, problems = _workbench(request).with_draft(session, real_id, text)
+    _, problems = workbench_of(request).with_draft(session, real_id, text)
     messages: list[dict[str, Any]] = []
     with suppress(ArticleError):
         messages = list(

@@ -13,11 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.console.dashboard import Figures, Period, figures
-from bot.console.deps import SignedIn, Staff
+from bot.console.deps import SignedIn, Staff, workbench_of
 from bot.console.pages import ConsoleProblem, ConsoleRoute, render
 from bot.db import SessionDep
 from bot.handoff.models import Team
-from bot.knowledge.workbench import Workbench
 from bot.text.dates import vietnam_today
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
@@ -57,8 +56,7 @@ Chosen = Annotated[Period, Depends(period_of)]
 
 
 def _figures(request: Request, session: Session, period: Period) -> Figures:
-    workbench: Workbench = request.app.state.workbench
-    return figures(session, period, workbench.groups)
+    return figures(session, period, workbench_of(request).groups)
 
 
 @router.get("/console/dashboard")

@@ -11,25 +11,19 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request, Response
 
 from bot.console import article_queries, misses
-from bot.console.deps import EditorForm, EditorIn, settings_of
+from bot.console.deps import EditorForm, EditorIn, settings_of, workbench_of
 from bot.console.pages import ConsoleProblem, ConsoleRoute, redirect, redirect_with, render
 from bot.db import SessionDep
 from bot.knowledge import store
 from bot.knowledge.articles import ArticleError, parse_text
 from bot.knowledge.draft import from_article, to_markdown
 from bot.knowledge.grouping import SOURCES
-from bot.knowledge.workbench import Workbench
 from bot.text import fold
 
 logger = logging.getLogger(__name__)
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 PERIODS = {7: "7 ngày", 30: "30 ngày", 90: "90 ngày"}
 PAGE = "/console/questions"
-
-
-def _workbench(request: Request) -> Workbench:
-    workbench: Workbench = request.app.state.workbench
-    return workbench
 
 
 @router.get(PAGE)
@@ -40,7 +34,7 @@ def questions_page(
     days: Annotated[int, Query(alias="ngay")] = 30,
 ) -> Response:
     days = days if days in PERIODS else 30
-    groups = _workbench(request).groups(misses.collect(session, days))
+    groups = workbench_of(request).groups(misses.collect(session, days))
     rows = article_queries.article_rows(session, settings_of(request).kb_stale_after_days)
     titles = {r.id: r.title for r in rows if not r.broken}
     return render(
@@ -94,7 +88,7 @@ def decide(request: Request, posted: EditorForm, session: SessionDep) -> Respons
     added = [q for q in questions[:1] if fold(q) not in known]  # the wording asked most
     draft.questions += added
     new_text = to_markdown(draft)
-    _, problems = _workbench(request).with_draft(session, article_id, new_text)
+    _, problems = workbench_of(request).with_draft(session, article_id, new_text)
     errors = [p for p in problems if p.level == "error"]
     if errors:
         refused = f"Chưa thêm được vào bài {article_id}: {errors[0].message}"
@@ -109,7 +103,7 @@ def decide(request: Request, posted: EditorForm, session: SessionDep) -> Respons
     misses.mark(session, keys, questions, "attached", who, article_id)
     session.commit()
     try:
-        _workbench(request).publish_index()
+        workbench_of(request).publish_index()
     except Exception:  # NotPublishable or a failure of the build itself
         logger.exception("index build after attaching a question failed")
         failed = (
@@ -117,7 +111,7 @@ def decide(request: Request, posted: EditorForm, session: SessionDep) -> Respons
             "và bấm Xuất bản lần nữa, hoặc báo quản trị viên."
         )
         return redirect_with(request, back, failed, "error")
-    answered_by, confidence = _workbench(request).answers(questions[0])
+    answered_by, confidence = workbench_of(request).answers(questions[0])
     if answered_by == article_id:
         message = (
             f"Đã thêm “{questions[0]}” vào bài {article_id} và xuất bản. Trợ lý giờ trả lời câu "
