@@ -84,9 +84,7 @@ class MessageOutcome(Base):
     # Covering: the dashboard's counts by day, ward, channel, kind, topic and its distinct
     # residents are read from the index alone (1 million rows: see bench_dashboard.py).
     __table_args__ = (
-        Index(
-            "ix_message_outcomes_figures", "day", "ward", "kind", "channel", "topic", "resident"
-        ),
+        Index("ix_message_outcomes_figures", "day", "ward", "kind", "channel", "topic", "resident"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -167,20 +167,21 @@ def rank_passages(
     article: dict[str, Any], signals: list[PassageSignal], kind: QuestionType
 ) -> list[Scored]:
     """The article's lines, best answer to the question first: closeness to the question
-    (dense and BM25, each scaled over the lines) and whether the line states the kind of
-    fact asked for ("200.000 đồng" for a fee question)."""
+    (meaning, and the words that set the line apart in its article, each scaled over the
+    lines) and whether the line states the kind of fact asked for ("200.000 đồng" for a
+    fee question)."""
     signals = [s for s in signals if s.article == article["id"]]
     if not signals:
         return []
     dense = [s.dense for s in signals]
     low, spread = min(dense), (max(dense) - min(dense)) or 1.0
-    top_bm25 = max(s.bm25 for s in signals) or 1.0
+    top_words = max(s.words for s in signals) or 1.0
     ranked = []
     for signal in signals:
         passage = article["passages"][signal.passage]
         folded = signal.folded if signal.folded is not None else passage_fact_text(passage)
         match = kind in SPECIFIC and states_folded(kind, folded)
-        closeness = 0.5 * (signal.dense - low) / spread + 0.4 * signal.bm25 / top_bm25
+        closeness = 0.5 * (signal.dense - low) / spread + 0.4 * signal.words / top_words
         if passage["kind"] == "fails":
             closeness -= 0.15  # what to do when it fails is rarely what was asked
         label = match and labelled(kind, without_step_number(passage["text"]))

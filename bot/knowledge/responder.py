@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from bot.db import session_scope
@@ -16,7 +16,7 @@ from bot.knowledge.answer import (
     unsure_messages,
 )
 from bot.knowledge.models import Feedback, UnansweredQuestion
-from bot.knowledge.search import Searcher, SearchResult
+from bot.knowledge.search import Searcher, SearchResult, question_readings
 from bot.nlu.arbitration import in_domain
 from bot.privacy import mask_pii
 from bot.text import fold
@@ -74,8 +74,26 @@ class Responder:
             return None
         return Reply(article_messages(article), article_id, Outcome.ANSWER)
 
-    def search(self, question: str, previous_article: str | None = None) -> SearchResult:
+    def read(self, question: str) -> SearchResult:
+        """The search of the whole message, or, when that is not confident, of its question
+        alone (``question_readings``) when that reading is: the surest one wins. A reading
+        stays bound to the whole message: its areas of procedure (the story's "sổ đỏ"
+        rules out an article on contracts however sure the question alone is), the domain
+        check and the lines quoted are the whole message's."""
         result = self.searcher.search(question)
+        if self.searcher.confident(result, self.threshold):
+            return result
+        for reading in question_readings(question):
+            alone = self.searcher.search(reading)
+            if alone.top is None or alone.confidence <= result.confidence:
+                continue
+            if not self.searcher.on_topic(alone.top.article_id, question):
+                continue
+            result = replace(alone, query=question, reading=reading)
+        return result
+
+    def search(self, question: str, previous_article: str | None = None) -> SearchResult:
+        result = self.read(question)
         previous = self.searcher.articles.get(previous_article or "")
         if previous is not None and is_follow_up(question):
             # "còn mức 1 thì sao?" after an answer about level 2: the resident wants a
@@ -103,7 +121,7 @@ class Responder:
         """The answer only when the search is confident. Otherwise (the message will be
         refused as out of scope) a question that looks like a public-service one is
         recorded as refused, for the editors' inbox."""
-        result = self.searcher.search(question)
+        result = self.read(question)
         if not self.searcher.confident(result, self.threshold):
             if in_domain(question):
                 record_unanswered(question, channel, result, REFUSED, resident)

@@ -99,6 +99,22 @@ def question_part(query: str) -> str | None:
     return " ".join(sentences[-QUESTION_SENTENCES:])
 
 
+READING_MIN_SYLLABLES = 4
+
+
+def question_readings(query: str) -> list[str]:
+    """A message of several sentences read by its question alone: its last sentence and
+    its last two. Residents tell their story first ("Hôm đi chợ bác bị móc túi mất cả ví
+    lẫn thẻ căn cước. Giờ làm lại thẻ thì phải đóng bao nhiêu tiền?"); the story's words
+    lower every score of the whole message. Readings too short to stand alone are left out."""
+    whole = query.strip()
+    sentences = [s for s in _SENTENCE_END.split(whole) if s]
+    if len(sentences) < 2:
+        return []
+    readings = dict.fromkeys([sentences[-1], " ".join(sentences[-2:])])
+    return [r for r in readings if r != whole and len(r.split()) >= READING_MIN_SYLLABLES]
+
+
 def query_tokens(query: str) -> list[str]:
     """A message's BM25 tokens, its question part counted twice: the story's words
     otherwise pull towards other articles."""
@@ -132,7 +148,7 @@ class PassageSignal:
     article: str
     passage: int  # index in the article's passages
     dense: float  # cosine with the query
-    bm25: float
+    words: float  # the query's words in the line, weighted by how rare they are in its article
     folded: str | None = None  # what the line states, folded (None: fold when needed)
 
 
@@ -145,6 +161,7 @@ class SearchResult:
     confidence: float
     features: dict[str, float] = field(default_factory=dict)
     vector: Vectors | None = None  # the query's embedding (None in BM25-only mode)
+    reading: str | None = None  # the part of the message searched, when not all of it
 
     @property
     def top(self) -> Hit | None:
@@ -217,11 +234,6 @@ class Searcher:
             if passage_rows
             else np.zeros((0, 1), np.float32)
         )
-        self.passage_bm25 = (
-            Bm25Matrix([bm25_tokens(u["text"]) for u in self.passage_units])
-            if passage_rows
-            else None
-        )
         # What each article is about, folded: its title and its tags. An area of
         # procedure named in passing (the short answer of the ID-card article mentions
         # "sát hạch", the tax-code one "hộ kinh doanh") does not count.
@@ -240,6 +252,7 @@ class Searcher:
             passage_fact_text(self.articles[u["article"]]["passages"][u["passage"]])
             for u in self.passage_units
         ]
+        self.passage_terms = [frozenset(bm25_tokens(text)) for text in self.passage_folded]
         grouped: dict[str, list[int]] = {}
         for row, unit in enumerate(self.passage_units):
             grouped.setdefault(unit["article"], []).append(row)
@@ -490,25 +503,39 @@ class Searcher:
 
     def passage_signals(self, result: SearchResult, article_ids: list[str]) -> list[PassageSignal]:
         """How well each line of the given articles matches the query: cosine with the
-        query's embedding, and BM25 over every article's lines."""
-        rows = [r for a in article_ids for r in self.article_passages.get(a, [])]
-        if not rows or self.passage_bm25 is None:
-            return []
-        if result.vector is not None:
-            dense = self.passage_vectors[rows] @ np.asarray(result.vector, np.float32).ravel()
-        else:
-            dense = np.zeros(len(rows))
-        bm25 = self.passage_bm25.scores(bm25_tokens(result.query))[rows]
-        return [
-            PassageSignal(
-                self.passage_units[row]["article"],
-                int(self.passage_units[row]["passage"]),
-                float(d),
-                float(b),
-                self.passage_folded[row],
-            )
-            for row, d, b in zip(rows, dense, bm25, strict=True)
-        ]
+        query's embedding, and the query's words it holds, each weighted by its rarity
+        among the article's lines. Every line of the card-renewal article says "thẻ căn
+        cước"; only one says "mấy lần", and that one answers "dùng được mấy lần?"."""
+        query = set(bm25_tokens(result.query))
+        signals: list[PassageSignal] = []
+        for article in article_ids:
+            rows = list(self.article_passages.get(article, []))
+            if not rows:
+                continue
+            if result.vector is not None:
+                vector = np.asarray(result.vector, np.float32).ravel()
+                dense = self.passage_vectors[rows] @ vector
+            else:
+                dense = np.zeros(len(rows))
+            terms = [self.passage_terms[row] for row in rows]
+            counts = {t: sum(t in line for line in terms) for t in query}
+            # A word in every line tells none apart.
+            rarity = {
+                t: math.log((len(rows) + 1) / (n + 0.5))
+                for t, n in counts.items()
+                if 0 < n < len(rows)
+            }
+            for row, cosine, line in zip(rows, dense, terms, strict=True):
+                signals.append(
+                    PassageSignal(
+                        article,
+                        int(self.passage_units[row]["passage"]),
+                        float(cosine),
+                        sum(rarity.get(t, 0.0) for t in line & query),
+                        self.passage_folded[row],
+                    )
+                )
+        return signals
 
     def _features(
         self,

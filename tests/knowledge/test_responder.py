@@ -77,3 +77,35 @@ def test_feedback_is_recorded(migrated_db: None) -> None:
     with session_scope() as session:
         row = session.scalars(select(Feedback).order_by(Feedback.id.desc())).first()
         assert row is not None and not row.helpful and "0912345678" not in row.question
+
+
+STORY = (
+    "Chiều qua cháu tôi đi đá bóng về thì làm rơi đâu mất cái ví, trong ví có tiền, thẻ xe "
+    "buýt và thẻ căn cước. Cả nhà đã đi tìm khắp nơi mà không thấy. Làm lại thẻ căn cước thì "
+    "tốn bao nhiêu tiền?"
+)
+
+
+def test_a_story_is_read_by_its_question_when_the_whole_is_not_sure(searcher: Searcher) -> None:
+    whole = searcher.search(STORY).confidence
+    alone = searcher.search("Làm lại thẻ căn cước thì tốn bao nhiêu tiền?").confidence
+    assert alone > whole
+    # A threshold the whole message misses and its question alone reaches.
+    responder = Responder(searcher, threshold=(whole + alone) / 2)
+    result = responder.read(STORY)
+    assert result.reading == "Làm lại thẻ căn cước thì tốn bao nhiêu tiền?"
+    assert result.query == STORY  # the lines quoted and the checks are the whole message's
+    reply = responder.decide(STORY)
+    assert reply.outcome is Outcome.ANSWER and reply.article_id == "cancuoc-renew-reissue"
+
+
+def test_a_story_s_areas_still_bind_its_question(searcher: Searcher) -> None:
+    story = (
+        "Mảnh đất của ông bà để lại chưa có sổ đỏ, gia đình tôi đang bàn nhau chia cho các "
+        "con, anh em cãi nhau suốt. Chứng thực hợp đồng thì làm ở đâu?"
+    )
+    responder = Responder(searcher, threshold=0.99)
+    # Read alone, the question is about certifying contracts; the story is about a first
+    # land-use certificate, which no article covers.
+    assert responder.read(story).reading is None
+    assert responder.decide(story).outcome is Outcome.NOT_COVERED

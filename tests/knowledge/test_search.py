@@ -6,7 +6,14 @@ import pytest
 
 from bot.knowledge.evaluation import ModeReport, evaluate, load_questions
 from bot.knowledge.restore import DiacriticRestorer
-from bot.knowledge.search import Mode, Searcher, accented_tokens, bm25_tokens, query_tokens
+from bot.knowledge.search import (
+    Mode,
+    Searcher,
+    accented_tokens,
+    bm25_tokens,
+    query_tokens,
+    question_readings,
+)
 from bot.settings import ROOT
 
 FLOORS = {"hit@1": 0.90, "hit@1 unaccented": 0.85, "out-of-scope rejection": 0.90}
@@ -29,6 +36,28 @@ def test_the_question_at_the_end_of_a_long_message_counts_twice() -> None:
     tokens = query_tokens(story)
     assert tokens.count("cho") == 1 and tokens.count("the") == 2 and tokens.count("tui") == 2
     assert query_tokens("Làm lại thẻ mất bao nhiêu?") == bm25_tokens("Làm lại thẻ mất bao nhiêu?")
+
+
+def test_a_long_message_is_also_read_by_its_last_sentences() -> None:
+    story = "Hôm qua đi chợ. Bác bị móc túi mất thẻ. Giờ làm lại thẻ mất bao nhiêu tiền?"
+    assert question_readings(story) == [
+        "Giờ làm lại thẻ mất bao nhiêu tiền?",
+        "Bác bị móc túi mất thẻ. Giờ làm lại thẻ mất bao nhiêu tiền?",
+    ]
+    assert question_readings("quên mật khẩu vneid thì làm sao?") == []
+    # "Sao vậy?" is too short to stand alone; the last two sentences are the whole.
+    assert question_readings("Kích hoạt VNeID mức 2. Sao vậy?") == []
+
+
+def test_the_lines_quoted_are_those_whose_words_set_them_apart(searcher: Searcher) -> None:
+    # Every line of the licence-renewal article is about the licence; one says "ảnh chân
+    # dung", and that word decides which line answers a question about the photo.
+    question = "đổi bằng lái trên mạng thì ảnh chân dung phải kích thước bao nhiêu, nền gì?"
+    result = searcher.search(question)
+    signals = searcher.passage_signals(result, ["driving-license-renewal-online"])
+    passages = searcher.articles["driving-license-renewal-online"]["passages"]
+    best = max(signals, key=lambda s: s.words)
+    assert "3x4" in passages[best.passage]["text"]
 
 
 def test_accented_tokens_keep_the_tone_marks_folding_loses() -> None:
