@@ -24,6 +24,7 @@ from bot.nlu.question_type import (
     QuestionType,
     labelled,
     question_type,
+    reports_trouble,
     states_folded,
 )
 from bot.text.split import pack
@@ -142,6 +143,9 @@ def article_messages(article: dict[str, Any]) -> list[Message]:
     return messages
 
 
+FAILS_TROUBLE = 0.1
+FAILS_OTHERWISE = -0.15
+SITUATION_MAX = 80  # characters before the colon of a "Nếu không được" line's situation
 STATES_BONUS = 0.35  # the line states the kind of fact asked for (an amount, a place…)
 LABEL_BONUS = 0.3  # and opens with its label ("Lệ phí: …")
 
@@ -164,7 +168,7 @@ class Scored:
 
 
 def rank_passages(
-    article: dict[str, Any], signals: list[PassageSignal], kind: QuestionType
+    article: dict[str, Any], signals: list[PassageSignal], kind: QuestionType, trouble: bool
 ) -> list[Scored]:
     """The article's lines, best answer to the question first: closeness to the question
     (meaning, and the words that set the line apart in its article, each scaled over the
@@ -183,7 +187,12 @@ def rank_passages(
         match = kind in SPECIFIC and states_folded(kind, folded)
         closeness = 0.5 * (signal.dense - low) / spread + 0.4 * signal.words / top_words
         if passage["kind"] == "fails":
-            closeness -= 0.15  # what to do when it fails is rarely what was asked
+            # What to do when it fails: the answer when the resident says something went
+            # wrong and the line names a situation ("Thanh toán lỗi: …"); rarely what was
+            # asked otherwise.
+            head, colon, _ = passage["text"].partition(":")
+            situation = trouble and bool(colon) and len(head) <= SITUATION_MAX and "." not in head
+            closeness += FAILS_TROUBLE if situation else FAILS_OTHERWISE
         label = match and labelled(kind, without_step_number(passage["text"]))
         ranked.append(Scored(signal.passage, passage["kind"], closeness, match, label))
     return sorted(ranked, key=lambda s: -s.score)
@@ -204,7 +213,8 @@ def answer_messages(
     search's best. Another article's line would be about another topic (a passport's
     duration for a question on VNeID for foreigners): only this article's lines count."""
     kind = question_type(question)
-    ranked = [s for s in rank_passages(article, signals, kind) if s.index != 0]
+    trouble = reports_trouble(question)
+    ranked = [s for s in rank_passages(article, signals, kind, trouble) if s.index != 0]
     chosen: list[Scored] = []
     if ranked and kind in SPECIFIC:
         # The best line that states what was asked (an amount, a duration, a place...),

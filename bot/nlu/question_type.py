@@ -235,3 +235,18 @@ def states(kind: QuestionType, line: str) -> bool:
 def states_folded(kind: QuestionType, folded_line: str) -> bool:
     """``states`` on a line folded beforehand (the searcher folds every line at load)."""
     return bool(_STATES[kind].search(folded_line))
+
+
+# A resident reporting that something went wrong ("bị trừ tiền rồi mà chưa báo thanh toán",
+# "lỡ đọc mã OTP cho người lạ", "quét chip mấy lần không được"): the article's "Nếu không
+# được" lines, each opening with the situation it answers, are then the answer.
+_TROUBLE = re.compile(
+    r"\b(?:loi|bao loi|bi loi|khong duoc|chua duoc|khong the|khong vao|khong nhan|"
+    r"chua nhan|khong thay|chua thay|chua bao|van chua|bi tru|bi khoa|bi tu choi|that bai|"
+    r"lo (?:dua|doc|bam|cai|gui|noi|nhan|chuyen)|nham|bi lua|mat tien|khong doc|quay vong)\b"
+)
+
+
+def reports_trouble(question: str) -> bool:
+    """Whether the message says that something failed or went wrong."""
+    return bool(_TROUBLE.search(fold(question)))

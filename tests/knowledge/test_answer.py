@@ -160,3 +160,33 @@ def test_a_line_labelled_with_the_kind_asked_wins() -> None:
     close.append(PassageSignal("a", 2, 0.88, 0.9))  # about as close
     messages = answer_messages(labelled_article, "cần mang những giấy tờ gì", close)
     assert messages[0]["text"].startswith("Giấy tờ cần có: tờ khai")
+
+
+def test_a_resident_reporting_trouble_gets_the_line_for_that_situation() -> None:
+    lines = [
+        passage("Trả lời ngắn.", "lead", ""),
+        passage("Nộp phí ngay trong ứng dụng khi thủ tục cho phép."),
+        passage("1. Mở hồ sơ, bấm nộp phí.", "step", "các bước"),
+        passage(
+            "Đã bị trừ tiền mà chưa báo thanh toán: giữ tin nhắn ngân hàng, liên hệ cơ quan "
+            "giải quyết.",
+            "fails",
+            "nếu không được",
+        ),
+        passage("Nhờ tổ công nghệ số cộng đồng. Xem thêm: bài khác.", "fails", "nếu không được"),
+    ]
+    # The situation line is a little less close than the fact line by meaning and words.
+    close = [
+        PassageSignal("a", 0, 0.9, 1.0),
+        PassageSignal("a", 1, 0.85, 0.8),
+        PassageSignal("a", 2, 0.8, 0.2),
+        PassageSignal("a", 3, 0.84, 0.7),
+        PassageSignal("a", 4, 0.84, 0.7),
+    ]
+    troubled = answer_messages(
+        article(passages=lines), "bị trừ tiền rồi mà chưa báo thanh toán, làm sao", close
+    )[0]["text"]
+    assert "liên hệ cơ quan giải quyết" in troubled
+    assert "Nhờ tổ công nghệ số" not in troubled  # a generic line names no situation
+    asked = answer_messages(article(passages=lines), "nộp phí thế nào", close)[0]["text"]
+    assert "liên hệ cơ quan giải quyết" not in asked

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlu.question_type import QuestionType, labelled, question_type, states
+from bot.nlu.question_type import (
+    QuestionType,
+    labelled,
+    question_type,
+    reports_trouble,
+    states,
+)
 
 
 @pytest.mark.parametrize(
@@ -44,3 +50,15 @@ def test_lines_labelled_with_a_kind() -> None:
     assert labelled(QuestionType.PAPERS, "Giấy tờ cần có: tờ khai")
     assert not labelled(QuestionType.FEE, "Nộp lệ phí trong ứng dụng sau khi gửi hồ sơ")
     assert not labelled(QuestionType.PLACE, "Lệ phí: 200.000 đồng")
+
+
+def test_a_message_saying_something_went_wrong_reports_trouble() -> None:
+    for text in (
+        "tk bị trừ tiền r mà cổng chưa báo thanh toán",
+        "lỡ đọc mã otp cho người lạ",
+        "quét chip mấy lần ko đc",
+        "bấm gửi thì báo lỗi",
+    ):
+        assert reports_trouble(text), text
+    for text in ("phí làm lý lịch tư pháp bao nhiêu", "kích hoạt vneid mức 2 thế nào"):
+        assert not reports_trouble(text), text
