@@ -8,11 +8,10 @@ import ipaddress
 import time
 
 from sqlalchemy import Integer, String, delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.db.base import Base, affected
+from bot.db.upsert import insert_for
 
 
 class RateCounter(Base):
@@ -26,9 +25,8 @@ class RateCounter(Base):
 def hit(session: Session, key: str, window_seconds: int, now: float | None = None) -> int:
     """Count one hit on ``key`` in the current window; returns the count including it."""
     start = int((now if now is not None else time.time()) // window_seconds * window_seconds)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
-        insert(RateCounter)
+        insert_for(session, RateCounter)
         .values(key=key[:200], window=start, count=1)
         .on_conflict_do_update(
             index_elements=[RateCounter.key, RateCounter.window],

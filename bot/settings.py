@@ -166,6 +166,10 @@ class Settings(BaseSettings):
     # Web console at /console: how long a sign-in lasts; Secure cookies behind HTTPS.
     console_session_hours: float = Field(default=12.0, gt=0)
     console_secure_cookies: bool = False
+    # Signs the console's form-token and message cookies. Set the same value on every
+    # gateway; empty: a random key per gateway process (a form then works only on the
+    # gateway that showed it, and a restart makes open forms ask to be reloaded).
+    console_secret_key: SecretStr | None = None
     # Pages of other sites that may show the web chat in a frame (a ward's portal), as
     # CSP frame-ancestors sources ("https://phuong.example.gov.vn"); empty = none.
     web_chat_frame_ancestors: str = ""

@@ -77,6 +77,9 @@ def stack_environment(settings: Settings, token: str) -> dict[str, str]:
     env.update(
         {
             "RASA_TOKEN": token,
+            # One key for every gateway started here: a console form shown by one is
+            # accepted by the other (bot.console.csrf).
+            "CONSOLE_SECRET_KEY": secret(settings.console_secret_key) or secrets.token_urlsafe(32),
             "ACTION_SERVER_URL": settings.action_server_url,
             "RASA_TRACKER_URL": settings.tracker_url,
             "RASA_LOCK_STORE_URL": settings.rasa_lock_store_url,  # bot.rasa_entry reads both

@@ -29,7 +29,6 @@ class Staff:
     team_id: int
     ward: str
     team_name: str
-    csrf: str
 
     @property
     def is_admin(self) -> bool:
@@ -57,7 +56,7 @@ def _staff(token: str) -> Staff | None:
         found = security.find_session(session, token)
         if found is None:
             return None
-        row, member = found
+        _, member = found
         team = session.get(Team, member.team_id)
         return Staff(
             member_id=member.id,
@@ -67,7 +66,6 @@ def _staff(token: str) -> Staff | None:
             team_id=member.team_id,
             ward=team.ward if team else "",
             team_name=team.name if team else "",
-            csrf=row.csrf_token,
         )
 
 
@@ -130,7 +128,7 @@ SignedInApi = Annotated[Staff, Depends(current_member_api)]
 
 @dataclass(frozen=True)
 class Posted:
-    """A form a signed-in member sent, its CSRF token checked."""
+    """A form a signed-in member sent (its CSRF token checked before: bot.console.csrf)."""
 
     staff: Staff
     fields: dict[str, str]
@@ -141,11 +139,6 @@ class Posted:
 
 async def posted_form(request: Request, staff: SignedIn) -> Posted:
     form = await request.form()
-    if not security.same_token(staff.csrf, form.get("csrf")):
-        raise ConsoleProblem(
-            403,
-            "Biểu mẫu đã cũ hoặc không đến từ trang quản lý. Bạn tải lại trang rồi thử lại nhé.",
-        )
     fields = {key: value for key, value in form.items() if isinstance(value, str)}
     return Posted(staff, fields)
 

@@ -3,14 +3,13 @@ the response headers every console page carries."""
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
@@ -25,7 +24,8 @@ logger = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 COOKIE_PATH = "/console"
-FLASH_COOKIE = "console_flash"
+FLASH_COOKIE = "console_flash"  # SessionMiddleware's cookie, on the console's paths
+FLASH_KEY = "flash"
 
 CHANNELS = {"web": "Web", "telegram": "Telegram", "zalo": "Zalo"}
 REASONS = {
@@ -83,50 +83,33 @@ templates.env.filters.update(
 templates.env.globals.update(NOTE_LABEL=NOTE_LABEL, AUTHORS=AUTHORS)
 
 
-# -- flash messages ---------------------------------------------------------------------------
+# -- flash messages and form tokens ------------------------------------------------------------
 
 
-def flash(response: Response, kind: str, text: str, *, secure: bool) -> None:
-    """A message for the next page shown (post-redirect-get), kept in a short cookie."""
-    value = quote(json.dumps({"kind": kind, "text": text[:600]}, ensure_ascii=False))
-    response.set_cookie(
-        FLASH_COOKIE,
-        value,
-        max_age=120,
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="lax",
-        secure=secure,
-    )
+def flash(request: Request, kind: str, text: str) -> None:
+    """A message for the next page shown (post-redirect-get), kept in the signed session
+    cookie of Starlette's SessionMiddleware."""
+    request.session[FLASH_KEY] = {"kind": kind, "text": text[:600]}
 
 
-def _take_flash(request: Request) -> dict[str, str] | None:
-    raw = request.cookies.get(FLASH_COOKIE)
-    if not raw:
-        return None
-    try:
-        data = json.loads(unquote(raw))
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or data.get("kind") not in ("ok", "error"):
-        return None
-    return {"kind": str(data["kind"]), "text": str(data.get("text", ""))}
+def form_token(request: Request) -> str:
+    """The token every console form carries in its ``csrf`` field (bot.console.csrf: the
+    middleware sets its cookie with the page)."""
+    get: Callable[[], str] | None = request.scope.get("csrftoken")
+    return get() if get is not None else ""
 
 
 def render(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
-    """A page; the pending flash message is shown once and then dropped."""
-    message = _take_flash(request)
-    response = templates.TemplateResponse(
+    """A page with the pending flash message, shown once, and the forms' token."""
+    message = request.session.pop(FLASH_KEY, None) if "session" in request.scope else None
+    return templates.TemplateResponse(
         request,
         name,
-        {"flash": message, "nonce": _nonce(request), **context},
+        {"flash": message, "nonce": _nonce(request), "csrf": form_token(request), **context},
         status_code=status_code,
     )
-    if message is not None:
-        response.delete_cookie(FLASH_COOKIE, path=COOKIE_PATH)
-    return response
 
 
 def redirect(url: str) -> RedirectResponse:
@@ -135,9 +118,8 @@ def redirect(url: str) -> RedirectResponse:
 
 def redirect_with(request: Request, url: str, text: str, kind: str = "ok") -> RedirectResponse:
     """Post-redirect-get: to ``url``, which shows ``text`` once (kind ok or error)."""
-    response = redirect(url)
-    flash(response, kind, text, secure=request.app.state.settings.console_secure_cookies)
-    return response
+    flash(request, kind, text)
+    return redirect(url)
 
 
 def wants_json(request: Request) -> bool:

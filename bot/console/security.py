@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -98,7 +97,6 @@ def new_session(session: Session, member: Member, hours: float) -> tuple[str, Co
     row = ConsoleSession(
         token_hash=token_hash(token),
         member_id=member.id,
-        csrf_token=secrets.token_urlsafe(32),
         expires_at=utcnow() + timedelta(hours=hours),
     )
     session.add(row)
@@ -143,17 +141,6 @@ def end_member_sessions(session: Session, member_id: int) -> None:
 
 def purge_expired(session: Session) -> None:
     session.execute(delete(ConsoleSession).where(ConsoleSession.expires_at <= utcnow()))
-
-
-def same_token(expected: str, given: object) -> bool:
-    """Constant-time comparison of a CSRF token with what a form sent."""
-    if not expected or not isinstance(given, str) or not given:
-        return False
-    return hmac.compare_digest(expected.encode(), given.encode())
-
-
-def new_form_token() -> str:
-    return secrets.token_urlsafe(32)
 
 
 # -- one-time codes ---------------------------------------------------------------------------

@@ -16,11 +16,10 @@ import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import DateTime, String, delete, or_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.db.base import Base, utcnow
+from bot.db.upsert import insert_for
 
 # This process, as holders are told apart (a restarted process is a new holder).
 THIS_PROCESS = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -37,9 +36,8 @@ class Duty(Base):
 def hold(session: Session, name: str, for_: timedelta, holder: str = THIS_PROCESS) -> bool:
     """Take or renew duty ``name`` for ``for_``; True if this holder has it now."""
     now = utcnow()
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
-        insert(Duty)
+        insert_for(session, Duty)
         .values(name=name, holder=holder, held_until=now + for_)
         .on_conflict_do_update(
             index_elements=[Duty.name],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -13,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
 
 from bot.channels.telegram import runner as telegram_runner
 from bot.channels.telegram.runner import start_telegram, stop_telegram, telegram_application
@@ -20,6 +22,8 @@ from bot.channels.telegram.team import TelegramTeam
 from bot.channels.zalo import webhook as zalo_webhook
 from bot.channels.zalo.setup import zalo_client
 from bot.console import router as console_router
+from bot.console.csrf import ConsoleCsrf
+from bot.console.pages import COOKIE_PATH, FLASH_COOKIE
 from bot.conversation.dispatcher import Dispatcher
 from bot.conversation.inbox import Inbox, inbox_loop
 from bot.conversation.rasa_client import RasaClient
@@ -97,7 +101,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json" if settings.api_docs else None,
     )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    # The console's cookies (form tokens, one-time messages) are signed with one key: the
+    # configured one, which every gateway shares, or one for this process.
+    console_key = secret(settings.console_secret_key) or secrets.token_urlsafe(32)
+    app.add_middleware(ConsoleCsrf, secret=console_key, secure=settings.console_secure_cookies)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=console_key,
+        session_cookie=FLASH_COOKIE,
+        max_age=None,  # until the browser closes; a message is read once anyway
+        path=COOKIE_PATH,
+        same_site="lax",
+        https_only=settings.console_secure_cookies,
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)  # outermost
 
     @app.exception_handler(RecursionError)
     async def _too_deep(_request: Request, _exc: RecursionError) -> JSONResponse:

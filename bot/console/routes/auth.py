@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -18,9 +18,6 @@ from bot.privacy import mask_pii
 logger = logging.getLogger(__name__)
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
-# Double-submit token of the sign-in form: no session exists yet to hold one, and without
-# it another site could sign a member into someone else's account.
-LOGIN_CSRF_COOKIE = "console_login_csrf"
 LOGIN_PATH = "/console/login"
 MAX_FIELD = 1000
 
@@ -30,7 +27,6 @@ BLOCKED = (
     f"{int(security.FAILURE_WINDOW.total_seconds() // 60)} phút hoặc nhờ quản trị viên "
     "đặt lại mật khẩu."
 )
-STALE_FORM = "Trang đăng nhập đã cũ. Bạn nhập lại tên đăng nhập và mật khẩu nhé."
 
 
 def safe_next(value: str | None) -> str:
@@ -46,24 +42,6 @@ def safe_next(value: str | None) -> str:
     return "/console"
 
 
-def _form_page(
-    request: Request, template: str, context: dict[str, Any], status: int = 200
-) -> Response:
-    """A sign-in form (password or one-time code) with its double-submit token."""
-    token = request.cookies.get(LOGIN_CSRF_COOKIE) or security.new_form_token()
-    response = render(request, template, {"csrf": token, **context}, status)
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE,
-        token,
-        max_age=3600,
-        path=LOGIN_PATH,
-        httponly=True,
-        samesite="lax",
-        secure=settings_of(request).console_secure_cookies,
-    )
-    return response
-
-
 def _login_form(
     request: Request,
     next_url: str,
@@ -73,11 +51,11 @@ def _login_form(
     status: int = 200,
 ) -> Response:
     context = {"next": safe_next(next_url), "error": error, "username": username}
-    return _form_page(request, "login.html", context, status)
+    return render(request, "login.html", context, status)
 
 
 def _signed_in(request: Request, token: str, url: str) -> Response:
-    """Off to ``url`` with the new session's cookie; the sign-in form's token is spent."""
+    """Off to ``url`` with the new session's cookie."""
     settings = settings_of(request)
     response = redirect(url)
     response.set_cookie(
@@ -89,7 +67,6 @@ def _signed_in(request: Request, token: str, url: str) -> Response:
         samesite="lax",
         secure=settings.console_secure_cookies,
     )
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path=LOGIN_PATH)
     return response
 
 
@@ -122,8 +99,6 @@ async def login(request: Request) -> Response:
     username = str(form.get("username") or "").strip()[:MAX_FIELD]
     password = str(form.get("password") or "")[:MAX_FIELD]
     next_url = str(form.get("next") or "/console")
-    if not security.same_token(request.cookies.get(LOGIN_CSRF_COOKIE, ""), form.get("csrf")):
-        return _login_form(request, next_url, error=STALE_FORM, username=username, status=403)
     if not username or not password:
         return _login_form(
             request,
@@ -160,20 +135,15 @@ def _sign_out(token: str) -> None:
 @router.post("/console/logout")
 async def logout(request: Request, form: Form) -> Response:
     await run_in_threadpool(_sign_out, request.cookies.get(SESSION_COOKIE, ""))
+    flash(request, "ok", "Bạn đã đăng xuất.")
     response = redirect(LOGIN_PATH)
     response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
-    flash(
-        response,
-        "ok",
-        "Bạn đã đăng xuất.",
-        secure=settings_of(request).console_secure_cookies,
-    )
     return response
 
 
 # -- a new password with the admin's one-time code ----------------------------------------------
 
-CODE_PATH = f"{LOGIN_PATH}/ma"  # under the login path: the sign-in form's CSRF cookie reaches it
+CODE_PATH = f"{LOGIN_PATH}/ma"
 WRONG_CODE = (
     "Tên đăng nhập hoặc mã một lần chưa đúng, hoặc mã đã hết hạn (mã dùng được 3 ngày, một "
     "lần). Bạn kiểm tra lại, hoặc nhờ quản trị viên cấp mã mới."
@@ -183,7 +153,7 @@ WRONG_CODE = (
 def _code_form(
     request: Request, *, error: str | None = None, username: str = "", status: int = 200
 ) -> Response:
-    return _form_page(request, "login_code.html", {"error": error, "username": username}, status)
+    return render(request, "login_code.html", {"error": error, "username": username}, status)
 
 
 @router.get(CODE_PATH)
@@ -209,8 +179,6 @@ async def redeem_code(request: Request) -> Response:
     code = str(form.get("code") or "")[:100]
     password = str(form.get("password") or "")[:MAX_FIELD]
     again = str(form.get("password_again") or "")[:MAX_FIELD]
-    if not security.same_token(request.cookies.get(LOGIN_CSRF_COOKIE, ""), form.get("csrf")):
-        return _code_form(request, error=STALE_FORM, username=username, status=403)
     problem = security.password_problem(password) or (
         "Hai lần nhập mật khẩu mới không khớp." if password != again else None
     )
@@ -226,11 +194,5 @@ async def redeem_code(request: Request) -> Response:
         return _code_form(request, error=BLOCKED, username=username, status=429)
     if token is None:
         return _code_form(request, error=WRONG_CODE, username=username, status=401)
-    response = _signed_in(request, token, "/console")
-    flash(
-        response,
-        "ok",
-        "Đã đặt mật khẩu mới. Lần sau bạn đăng nhập bằng mật khẩu này.",
-        secure=settings.console_secure_cookies,
-    )
-    return response
+    flash(request, "ok", "Đã đặt mật khẩu mới. Lần sau bạn đăng nhập bằng mật khẩu này.")
+    return _signed_in(request, token, "/console")
