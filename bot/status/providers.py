@@ -8,13 +8,12 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
 import httpx
+import pybreaker
 from sqlalchemy import select
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
@@ -61,32 +60,6 @@ class SqlRegistry:
             )
 
 
-class CircuitBreaker:
-    """Open after ``threshold`` consecutive failures; let one call try after ``cooldown``."""
-
-    def __init__(self, threshold: int = 5, cooldown: float = 30.0) -> None:
-        self.threshold, self.cooldown = threshold, cooldown
-        self.failures = 0
-        self.opened_at: float | None = None
-        self._lock = threading.Lock()
-
-    def allow(self) -> bool:
-        with self._lock:
-            if self.opened_at is None:
-                return True
-            return time.monotonic() - self.opened_at >= self.cooldown  # half-open
-
-    def success(self) -> None:
-        with self._lock:
-            self.failures, self.opened_at = 0, None
-
-    def failure(self) -> None:
-        with self._lock:
-            self.failures += 1
-            if self.failures >= self.threshold:
-                self.opened_at = time.monotonic()
-
-
 def _retryable(exc: BaseException) -> bool:
     if isinstance(exc, httpx.HTTPStatusError):
         return exc.response.status_code >= 500
@@ -100,11 +73,13 @@ class HttpProvider:
         token: str | None = None,
         timeout: float = 3.0,
         attempts: int = 3,
-        breaker: CircuitBreaker | None = None,
+        breaker: pybreaker.CircuitBreaker | None = None,
     ) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(base_url=base_url, timeout=timeout, headers=headers)
-        self.breaker = breaker or CircuitBreaker()
+        # Open after 5 failed look-ups in a row (each already retried); one trial call
+        # after 30 s (half-open).
+        self.breaker = breaker or pybreaker.CircuitBreaker(fail_max=5, reset_timeout=30)
         self._get = retry(
             retry=retry_if_exception(_retryable),
             stop=stop_after_attempt(attempts),
@@ -119,14 +94,13 @@ class HttpProvider:
         return response
 
     def lookup(self, code: ApplicationCode) -> ApplicationStatus | None:
-        if not self.breaker.allow():
-            raise ProviderUnavailable("circuit open")
         try:
-            response = self._get(f"/applications/{code.code}")
+            response = self.breaker.call(self._get, f"/applications/{code.code}")
+        except pybreaker.CircuitBreakerError as exc:
+            # Open, or opened by this very failure: the service is spared for a while.
+            raise ProviderUnavailable(f"circuit open: {exc}") from exc
         except (httpx.HTTPError, ValueError) as exc:
-            self.breaker.failure()
             raise ProviderUnavailable(f"{type(exc).__name__}: {exc}") from exc
-        self.breaker.success()
         if response.status_code == 404:
             return None
         try:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+import pybreaker
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -18,7 +19,6 @@ from bot.status.codes import find_code
 from bot.status.explain import status_message
 from bot.status.providers import (
     ApplicationStatus,
-    CircuitBreaker,
     HttpProvider,
     ProviderUnavailable,
 )
@@ -133,7 +133,7 @@ def test_http_provider_retries_then_opens_circuit_then_recovers(
     province: tuple[FakeProvince, str],
 ) -> None:
     fake, url = province
-    breaker = CircuitBreaker(threshold=2, cooldown=0.5)
+    breaker = pybreaker.CircuitBreaker(fail_max=2, reset_timeout=0.5)
     provider = HttpProvider(url, attempts=3, breaker=breaker)
     code = find_code("G22.123-241015-0012")
     assert code
