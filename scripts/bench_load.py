@@ -16,7 +16,9 @@ for the reply before writing again); a new resident arrives when none is free.
 
 Per rate it prints p50/p95/p99 latency, the achieved rate and the errors (HTTP errors,
 timeouts, and the "try again later" apology, which means Rasa did not answer in time),
-then the first rate at which p95 passes 300 ms or any error appears. Without
+then the first rate at which p95 passes 300 ms or any error appears, and the CPU time each
+of this machine's assistant processes spent per message at that rate (read from /proc:
+where the cost is, and how many messages a second the cores can carry). Without
 --gateway-url it starts a private stack (its own database, the demo applications).
 This is a benchmark: it prints figures and asserts nothing.
 """
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import sys
 import time
@@ -43,6 +46,12 @@ from bot.settings import ROOT, get_settings
 from bot.texts import APOLOGY
 
 P95_LIMIT_MS = 300.0
+# The stack's processes, found by their command lines (``assistant run``, the units).
+PROCESSES = {
+    "gateway": "bot.gateway.app",
+    "rasa": "bot.rasa_entry",
+    "actions": "rasa_sdk",
+}
 CONVERSATION_LENGTH = 5
 BUTTONS = ["/feedback_positive", "/feedback_negative", "quên mật khẩu VNeID", "/check_status"]
 GREETINGS = ["xin chào", "chào bạn", "cảm ơn nhé", "ok cảm ơn", "alo", "hi ad"]
@@ -176,6 +185,38 @@ async def run_rate(
     return outcomes, total / max(sending, 1e-9)
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) so far of each kind of assistant process on this machine,
+    summed over its replicas; empty where /proc is not available."""
+    totals: dict[str, float] = {}
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        for name, marker in PROCESSES.items():
+            if f"-m {marker} " in f"{command} ":
+                # utime and stime are the 14th and 15th fields of /proc/<pid>/stat.
+                totals[name] = totals.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return totals
+
+
+def cpu_report(before: dict[str, float], after: dict[str, float], messages: int) -> None:
+    used = {k: (after[k] - before.get(k, 0.0)) * 1000 / max(messages, 1) for k in after}
+    if not used:
+        return
+    total = sum(used.values())
+    cores = os.cpu_count() or 1
+    parts = ", ".join(f"{k} {v:.1f}" for k, v in used.items())
+    print(
+        f"        CPU per message (ms): {parts}; total {total:.1f} "
+        f"({cores} cores carry at most ~{cores * 1000 / total:.0f} msg/s)",
+        flush=True,
+    )
+
+
 def percentile(sorted_ms: list[float], p: float) -> float:
     if not sorted_ms:
         return float("nan")
@@ -210,8 +251,10 @@ async def bench(url: str, args: argparse.Namespace, ward: str | None) -> None:
     await run_rate(url, mix, 4.0, 5.0, ward, rng)
     passed: float | None = None
     for rate in args.rates:
+        before = cpu_seconds()
         outcomes, achieved = await run_rate(url, mix, rate, args.seconds, ward, rng)
         p95, errors = report(rate, outcomes, achieved)
+        cpu_report(before, cpu_seconds(), len(outcomes))
         if passed is None and (p95 > P95_LIMIT_MS or errors):
             passed = rate
         await asyncio.sleep(args.pause)  # let the stack drain before the next rate
