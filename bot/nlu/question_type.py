@@ -56,7 +56,7 @@ _ASKS: list[tuple[QuestionType, re.Pattern[str]]] = [
         re.compile(
             r"\b(?:bao lau|may ngay|bao nhieu ngay|may hom|may tuan|may thang|bao nhieu lau|"
             r"khi nao (?:co|xong|nhan|duoc)|bao gio (?:co|xong|nhan|duoc|thi co)|lau khong|"
-            r"lau nhat|nhanh nhat|thoi gian (?:giai quyet|xu ly|cho|lam|tra|duyet)|"
+            r"lau nhat|nhanh nhat|(?<!trong )thoi gian (?:giai quyet|xu ly|cho|lam|tra|duyet)|"
             r"(?:mat|het) (?:bao nhieu )?thoi gian|den bao gio|hieu luc bao lau|gia tri bao lau|"
             r"dung duoc bao lau|thoi han su dung|(?:toi|den) khi nao|khi nao het)\b"
         ),

@@ -30,6 +30,9 @@ from bot.nlu.question_type import (
         ("ai được đăng ký khai sinh cho cháu", QuestionType.WHO),
         ("kích hoạt tài khoản định danh điện tử mức 2 như thế nào", QuestionType.HOW),
         ("cmnd 9 số còn dùng được không", QuestionType.YES_NO),
+        # "trong thời gian chờ" tells when, it does not ask how long.
+        ("trong thời gian chờ cấp lại thì có được lái xe không", QuestionType.YES_NO),
+        ("thời gian chờ cấp lại bằng là mấy ngày", QuestionType.DURATION),
         ("vneid", QuestionType.GENERAL),
     ],
 )
