@@ -60,3 +60,18 @@ def test_units_run_what_the_supervisor_runs() -> None:
         assert f"-m {module}" in unit, (name, module)
         for option in (a for a in argv if a.startswith("--")):
             assert option in unit, (name, option)
+
+
+def test_each_process_computes_on_one_thread_like_the_units(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.supervisor import ONE_THREAD, stack_environment
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    env = stack_environment(Settings(), "token")
+    assert all(env[name] == "1" for name in ONE_THREAD)
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")  # an operator's choice stands
+    assert stack_environment(Settings(), "token")["OMP_NUM_THREADS"] == "2"
+    units = "".join(unit.read_text("utf-8") for unit in UNITS.iterdir())
+    assert units.count("OMP_NUM_THREADS=1") == 3
+    assert "TF_INTRA_OP_PARALLELISM_THREADS=1" in units
