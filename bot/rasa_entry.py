@@ -35,6 +35,13 @@ def endpoint_variables(environ: dict[str, str]) -> dict[str, str]:
     }
 
 
+def rasa_argv(arguments: list[str], token: str) -> list[str]:
+    """Rasa's command line with the token. "--auth-token=…" in one piece: a random token
+    may start with "-" (``secrets.token_urlsafe``), which argparse would take for an
+    option, and Rasa would refuse to start."""
+    return ["rasa", *arguments, *([f"--auth-token={token}"] if token else [])]
+
+
 def main() -> None:
     os.environ.update(endpoint_variables(dict(os.environ)))
     token = os.environ.get("RASA_TOKEN", "")
@@ -42,7 +49,7 @@ def main() -> None:
     if "--enable-api" in arguments and not token:
         sys.exit(NO_TOKEN)
     # Changing sys.argv inside the process does not change what /proc shows.
-    sys.argv = ["rasa", *arguments, *(["--auth-token", token] if token else [])]
+    sys.argv = rasa_argv(arguments, token)
     from rasa.__main__ import main as rasa_main
 
     from bot.nlu.rasa_speedups import install
