@@ -380,7 +380,9 @@ PROCEDURE_AREAS = re.compile(
     r"nguoi co cong|liet si|chung chi hanh nghe|phong kham|nha thuoc|thuoc thu y|chan nuoi|"
     r"tau ca|nuoc ngam|cay xanh|rac thai|thu gom rac|den duong|thoat nuoc|cong chung|thi hanh an|"
     r"tro giup phap ly|tien luong|dat cong ich|dang kiem|sat hach|hoc lai xe|hien xac|hien tang|"
-    r"hien mo|thue thu nhap ca nhan|quyet toan thue|hoan thue|xuat khau lao dong)\b"
+    r"hien mo|thue thu nhap ca nhan|quyet toan thue|hoan thue|xuat khau lao dong|"
+    # Guardianship as a procedure, not "người giám hộ" signing for a child's passport.
+    r"dang ky giam ho|(?:lam|cu|nhan) nguoi giam ho|(?:cham dut|thay doi) giam ho)\b"
 )
 
 

@@ -153,3 +153,6 @@ def test_areas_of_procedure_keep_their_accents_when_typed() -> None:
     assert procedure_areas("lam so do lan dau o dau") == {"so do"}
     assert procedure_areas("thấy số đó gọi tới, có phải lừa đảo không") == set()
     assert procedure_areas("muon nhan nuoi mot be thi lam o dau") == {"nhan nuoi"}
+    # Guardianship registration is a procedure; a guardian signing for a child is not.
+    assert procedure_areas("đăng ký giám hộ cho ông ngoại làm ở đâu") == {"dang ky giam ho"}
+    assert procedure_areas("người giám hộ ký đơn làm hộ chiếu cho cháu được không") == set()
