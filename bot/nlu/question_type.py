@@ -54,7 +54,9 @@ _ASKS: list[tuple[QuestionType, re.Pattern[str]]] = [
     (
         QuestionType.DURATION,
         re.compile(
-            r"\b(?:bao lau|may ngay|bao nhieu ngay|may hom|may tuan|may thang|bao nhieu lau|"
+            # "mấy tháng nay", "mấy hôm rồi": the story's time, not a question.
+            r"\b(?:bao lau|(?:may|bao nhieu) (?:ngay|hom|tuan|thang)(?! (?:nay|qua|truoc|roi|lien)\b)|"
+            r"bao nhieu lau|"
             r"khi nao (?:co|xong|nhan|duoc)|bao gio (?:co|xong|nhan|duoc|thi co)|lau khong|"
             r"lau nhat|nhanh nhat|(?<!trong )thoi gian (?:giai quyet|xu ly|cho|lam|tra|duyet)|"
             r"(?:mat|het) (?:bao nhieu )?thoi gian|den bao gio|hieu luc bao lau|gia tri bao lau|"
@@ -85,7 +87,9 @@ _ASKS: list[tuple[QuestionType, re.Pattern[str]]] = [
     (
         QuestionType.NUMBER,
         re.compile(
-            r"\b(?:may (?:nguoi|lan|buoc|ban|trang|so|con|muc|loai|hang|diem|chu so)|"
+            # "quét mấy lần rồi mà không được": several times, not a question.
+            r"\b(?:may (?:nguoi|lan|buoc|ban|trang|so|con|muc|loai|hang|diem|chu so)"
+            r"(?! (?:roi|ma|van|deu|lien|nay)\b)|"
             r"(?:muc|loai|hang|so) may|bao nhieu (?:nguoi|lan|buoc|ban|trang|diem))\b"
         ),
     ),

@@ -33,6 +33,9 @@ from bot.nlu.question_type import (
         # "trong thời gian chờ" tells when, it does not ask how long.
         ("trong thời gian chờ cấp lại thì có được lái xe không", QuestionType.YES_NO),
         ("thời gian chờ cấp lại bằng là mấy ngày", QuestionType.DURATION),
+        # "mấy tháng nay", "mấy lần rồi": the story's time and tries, not the question.
+        ("mấy tháng nay bị phạt liên tục, giờ có còn được chạy xe không", QuestionType.YES_NO),
+        ("quét chip mấy lần rồi mà ko đc, có cách nào khác không", QuestionType.HOW),
         ("vneid", QuestionType.GENERAL),
     ],
 )
