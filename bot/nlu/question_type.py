@@ -55,8 +55,8 @@ _ASKS: list[tuple[QuestionType, re.Pattern[str]]] = [
         QuestionType.DURATION,
         re.compile(
             # "mấy tháng nay", "mấy hôm rồi": the story's time, not a question.
-            r"\b(?:bao lau|(?:may|bao nhieu) (?:ngay|hom|tuan|thang)(?! (?:nay|qua|truoc|roi|lien)\b)|"
-            r"bao nhieu lau|"
+            r"\b(?:bao lau|(?:may|bao nhieu) (?:ngay|hom|tuan|thang)"
+            r"(?! (?:nay|qua|truoc|roi|lien)\b)|bao nhieu lau|"
             r"khi nao (?:co|xong|nhan|duoc)|bao gio (?:co|xong|nhan|duoc|thi co)|lau khong|"
             r"lau nhat|nhanh nhat|(?<!trong )thoi gian (?:giai quyet|xu ly|cho|lam|tra|duyet)|"
             r"(?:mat|het) (?:bao nhieu )?thoi gian|den bao gio|hieu luc bao lau|gia tri bao lau|"
