@@ -504,8 +504,8 @@ class Searcher:
     def passage_signals(self, result: SearchResult, article_ids: list[str]) -> list[PassageSignal]:
         """How well each line of the given articles matches the query: cosine with the
         query's embedding, and the query's words it holds, each weighted by its rarity
-        among the article's lines. Every line of the card-renewal article says "thẻ căn
-        cước"; only one says "mấy lần", and that one answers "dùng được mấy lần?"."""
+        among the article's lines. Every line of the licence-renewal article is about the
+        licence; one says "ảnh chân dung", and that one answers a question on the photo."""
         query = set(bm25_tokens(result.query))
         signals: list[PassageSignal] = []
         for article in article_ids:
