@@ -22,6 +22,7 @@ from bot.knowledge.search import PassageSignal, SearchResult
 from bot.nlu.question_type import (
     SPECIFIC,
     QuestionType,
+    label_of,
     labelled,
     question_type,
     reports_trouble,
@@ -190,8 +191,8 @@ def rank_passages(
             # What to do when it fails: the answer when the resident says something went
             # wrong and the line names a situation ("Thanh toán lỗi: …"); rarely what was
             # asked otherwise.
-            head, colon, _ = passage["text"].partition(":")
-            situation = trouble and bool(colon) and len(head) <= SITUATION_MAX and "." not in head
+            head = label_of(passage["text"], SITUATION_MAX)
+            situation = trouble and head is not None and "." not in head  # not a sentence
             closeness += FAILS_TROUBLE if situation else FAILS_OTHERWISE
         label = match and labelled(kind, without_step_number(passage["text"]))
         ranked.append(Scored(signal.passage, passage["kind"], closeness, match, label))

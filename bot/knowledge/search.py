@@ -507,16 +507,15 @@ class Searcher:
         among the article's lines. Every line of the licence-renewal article is about the
         licence; one says "ảnh chân dung", and that one answers a question on the photo."""
         query = set(bm25_tokens(result.query))
+        vector = None if result.vector is None else np.asarray(result.vector, np.float32).ravel()
         signals: list[PassageSignal] = []
         for article in article_ids:
             rows = list(self.article_passages.get(article, []))
             if not rows:
                 continue
-            if result.vector is not None:
-                vector = np.asarray(result.vector, np.float32).ravel()
-                dense = self.passage_vectors[rows] @ vector
-            else:
-                dense = np.zeros(len(rows))
+            dense = (
+                self.passage_vectors[rows] @ vector if vector is not None else np.zeros(len(rows))
+            )
             terms = [self.passage_terms[row] for row in rows]
             counts = {t: sum(t in line for line in terms) for t in query}
             # A word in every line tells none apart.

@@ -183,16 +183,18 @@ _LABELS: dict[QuestionType, re.Pattern[str]] = {
 LABEL_MAX = 40  # characters before the colon
 
 
+def label_of(line: str, longest: int = LABEL_MAX) -> str | None:
+    """What a line opens with before its colon ("Lệ phí" in "Lệ phí: 200.000 đồng"), when
+    that is at most ``longest`` characters; None otherwise."""
+    head, colon, _ = line.partition(":")
+    return head if colon and len(head) <= longest else None
+
+
 def labelled(kind: QuestionType, line: str) -> bool:
     """Whether ``line`` opens with a label for ``kind`` ("Lệ phí: 200.000 đồng")."""
     pattern = _LABELS.get(kind)
-    head, colon, _ = line.partition(":")
-    return (
-        pattern is not None
-        and bool(colon)
-        and len(head) <= LABEL_MAX
-        and bool(pattern.search(fold(head)))
-    )
+    head = label_of(line)
+    return pattern is not None and head is not None and bool(pattern.search(fold(head)))
 
 
 SPECIFIC = {
