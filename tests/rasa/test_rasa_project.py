@@ -205,3 +205,93 @@ print("ok")
 
 def test_the_action_server_gets_only_recent_events() -> None:
     check_in_rasa(RECENT_EVENTS_CHECK)
+
+
+STORED_EVENTS_CHECK = """
+import asyncio, inspect, json, tempfile
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from bot.nlu import rasa_speedups
+
+source = inspect.getsource(SQLTrackerStore._additional_events)
+assert rasa_speedups.ORIGINAL_COUNT_LINE in source, source
+rasa_speedups.install()
+store = SQLTrackerStore(Domain.load("domain.yml"), dialect="sqlite",
+                        db=tempfile.mkdtemp() + "/tracker.db")
+counted = []
+real_query = store._event_query
+store._event_query = lambda *a, **k: counted.append(1) or real_query(*a, **k)
+
+def stored(sender):
+    with store.session_scope() as session:
+        rows = session.query(store.SQLEvent).filter_by(sender_id=sender).order_by(store.SQLEvent.id)
+        return [json.loads(r.data).get("text") or r.type_name for r in rows]
+
+async def main():
+    tracker = await store.get_or_create_tracker("web:a")  # created: listening
+    for turn in range(3):
+        tracker = await store.retrieve("web:a")
+        loads = len(counted)
+        tracker.update(UserUttered(f"tin {turn}"))
+        tracker.update(ActionExecuted("action_listen"))
+        await store.save(tracker)
+        await store.save(tracker)  # saved twice: nothing new the second time
+        assert len(counted) == loads, "a tracker this store loaded was counted again"
+    assert stored("web:a") == ["action", "tin 0", "action", "tin 1", "action", "tin 2", "action"]
+    # A tracker the store did not load (a copy) is counted, as Rasa does.
+    copy = tracker.copy()
+    copy.update(SlotSet("kb_last_article", "x"))
+    await store.save(copy)
+    assert stored("web:a")[-1] == "slot" and len(stored("web:a")) == 8
+    # A new session: the old session's events are not stored again.
+    tracker = await store.retrieve("web:a")
+    tracker.update(SessionStarted())
+    tracker.update(UserUttered("phiên mới"))
+    await store.save(tracker)
+    again = await store.retrieve("web:a")
+    assert [e.type_name for e in again.events] == ["session_started", "user"], again.events
+    assert stored("web:a").count("tin 0") == 1 and stored("web:a")[-1] == "phiên mới"
+
+asyncio.run(main())
+print("ok")
+"""
+
+
+def test_the_tracker_store_knows_which_events_it_stored() -> None:
+    check_in_rasa(STORED_EVENTS_CHECK)
+
+
+SEQUENTIAL_RUNNER_CHECK = """
+import asyncio, inspect
+import rasa.core.processor as processor
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
+from bot.nlu import rasa_speedups
+
+assert rasa_speedups.ORIGINAL_RUNNER_LINE in inspect.getsource(processor.MessageProcessor._load_model)
+TEXTS = ["xin chào", "quen mat khau vneid thi lam the nao", "tra cứu hồ sơ G22.99-240101-0001",
+         "cho gặp nhân viên", "làm giả căn cước ở đâu", "cảm ơn nhé", "thời tiết hôm nay"]
+
+async def answers(agent):
+    found = []
+    for i, text in enumerate(TEXTS):
+        parsed = await agent.parse_message(text)
+        await agent.log_message(UserMessage(text, sender_id=f"s{i}"))
+        predicted = await agent.predict_next_for_sender_id(f"s{i}")
+        found.append((parsed["intent"], parsed["entities"], predicted["scores"][:3]))
+    return found
+
+with_dask = asyncio.run(answers(Agent.load("models/assistant.tar.gz")))
+rasa_speedups.install()
+agent = Agent.load("models/assistant.tar.gz")
+assert type(agent.processor.graph_runner).__name__ == "SequentialGraphRunner"
+assert asyncio.run(answers(agent)) == with_dask
+print("ok")
+"""
+
+
+def test_graphs_run_without_dask_give_the_same_predictions() -> None:
+    if not (ROOT / "models" / "assistant.tar.gz").exists():
+        pytest.fail("no trained model: run `make setup` (make test does it first)")
+    check_in_rasa(SEQUENTIAL_RUNNER_CHECK)
