@@ -100,7 +100,7 @@ def _install_sequential_runner() -> None:
     if getattr(processor.DaskGraphRunner, "_sequential", False):
         return
 
-    class SequentialGraphRunner(DaskGraphRunner):
+    class SequentialGraphRunner(DaskGraphRunner):  # type: ignore[misc]
         """Rasa's graph run without dask: each needed node once, its inputs first."""
 
         _sequential = True

@@ -269,7 +269,8 @@ from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 from bot.nlu import rasa_speedups
 
-assert rasa_speedups.ORIGINAL_RUNNER_LINE in inspect.getsource(processor.MessageProcessor._load_model)
+source = inspect.getsource(processor.MessageProcessor._load_model)
+assert rasa_speedups.ORIGINAL_RUNNER_LINE in source, source
 TEXTS = ["xin chào", "quen mat khau vneid thi lam the nao", "tra cứu hồ sơ G22.99-240101-0001",
          "cho gặp nhân viên", "làm giả căn cước ở đâu", "cảm ơn nhé", "thời tiết hôm nay"]
 
