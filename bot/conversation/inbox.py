@@ -51,6 +51,9 @@ from bot.text.incoming import storable
 logger = logging.getLogger(__name__)
 # How a channel sends replies to one resident (user id, replies).
 Replier = Callable[[str, list[OutgoingMessage]], Awaitable[None]]
+# A channel's check before a message is stored (its rate limits), in the same transaction:
+# it raises to refuse the message, and what it counted is then rolled back with it.
+Admit = Callable[[Session], None]
 LEASE = timedelta(seconds=90)  # default of INBOX_LEASE_SECONDS
 FIRST_RETRY = timedelta(seconds=10)  # after the apology: 10 s, 20 s… at most 5 minutes
 LAST_RETRY = timedelta(minutes=5)
@@ -102,11 +105,14 @@ def store(
     platform_id: str | None,
     meta: dict[str, Any],
     lease: timedelta = LEASE,
+    admit: Admit | None = None,
 ) -> int | None:
     """Write the message down, held by the caller; None when the platform delivered it
     before (same id)."""
     try:
         with session_scope() as session:
+            if admit is not None:
+                admit(session)
             message = InboxMessage(
                 channel=channel,
                 user_id=user_id,
@@ -213,10 +219,12 @@ class Inbox:
         text: str,
         platform_id: str | None = None,
         meta: dict[str, Any] | None = None,
+        admit: Admit | None = None,
     ) -> int | None:
-        """Store the message (held by this process); None for a repeat delivery."""
+        """Store the message (held by this process); None for a repeat delivery.
+        ``admit`` raises to refuse it (see ``Admit``)."""
         return await run_in_threadpool(
-            store, channel, user_id, text, platform_id, meta or {}, self._lease
+            store, channel, user_id, text, platform_id, meta or {}, self._lease, admit
         )
 
     async def answer(

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from bot.conversation.inbox import InboxMessage
 from bot.conversation.models import UndeliveredMessage
 from bot.db import session_scope
 from bot.gateway.app import create_app
@@ -212,6 +213,11 @@ async def test_a_sender_sending_too_fast_is_asked_to_wait(client: httpx.AsyncCli
         codes.append(response.status_code)
     assert codes[:20] == [200] * 20 and codes[20] == 429
     assert "nhanh quá" in response.json()["detail"]
+    # The limits are checked in the transaction that stores the message: the refused one
+    # is not in the inbox (it would be answered later), the others are.
+    with session_scope() as session:
+        stored = session.scalars(select(InboxMessage).where(InboxMessage.user_id == sender))
+        assert len(stored.all()) == 20
 
 
 async def test_rasa_keeps_no_id_number_phone_or_address(

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from bot.conversation.inbox import Inbox
+from bot.conversation.inbox import Admit, Inbox
 from bot.conversation.messages import OutgoingMessage
 from bot.conversation.outbox import pending
 from bot.db import SessionDep, session_scope
@@ -134,11 +134,10 @@ async def post_message(
     # --proxy-headers so this is the resident's address).
     address = request.client.host if request.client else None
     settings: Settings = request.app.state.settings
-    if not await run_in_threadpool(_within_limits, settings, message.sender, address):
-        raise HTTPException(429, TOO_FAST)
     metadata = {"address": address, "ward_code": message.ward}
     platform_id = f"{message.sender}:{message.id}" if message.id else None
-    message_id = await inbox.accept("web", message.sender, text, platform_id, metadata)
+    limits = _limits(settings, message.sender, address)
+    message_id = await inbox.accept("web", message.sender, text, platform_id, metadata, limits)
     messages: list[OutgoingMessage] = []
     if message_id is not None:  # None: a retried send, already answered
         messages = await inbox.answer(
@@ -150,15 +149,20 @@ async def post_message(
 TOO_FAST = "Bạn gửi tin nhanh quá. Bạn chờ khoảng một phút rồi gửi tiếp giúp mình nhé."
 
 
-def _within_limits(settings: Settings, sender: str, address: str | None) -> bool:
-    with session_scope() as session:
+def _limits(settings: Settings, sender: str, address: str | None) -> Admit:
+    """The web chat's rate limits, checked as the message is stored (one transaction)."""
+
+    def admit(session: Session) -> None:
         per_sender = within(
             session, f"web:{sender}", settings.web_messages_per_sender_per_minute, 60
         )
         per_address = is_loopback(address) or within(
             session, f"web-address:{address}", settings.web_messages_per_address_per_minute, 60
         )
-        return per_sender and per_address
+        if not (per_sender and per_address):
+            raise HTTPException(429, TOO_FAST)
+
+    return admit
 
 
 async def _in_the_response(_user_id: str, _messages: list[OutgoingMessage]) -> None:
