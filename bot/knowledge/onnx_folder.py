@@ -35,10 +35,10 @@ import numpy as np
 from bot.knowledge.model_folder import (
     STAMP_FILE,
     ModelFolderError,
-    write_json,
     assemble_folder,
     build_model_folder,
     default_model_dir,
+    write_json,
 )
 
 # Bump when what is written here changes: old folders are then rebuilt.
