@@ -92,12 +92,8 @@ class OnnxE5Embedder:
         import onnxruntime
         from tokenizers import Tokenizer
 
-        from bot.knowledge.onnx_folder import (
-            ENCODER_FILE,
-            STAMP_FILE,
-            TOKENIZER_FILE,
-            WORDS_FILE,
-        )
+        from bot.knowledge.model_folder import STAMP_FILE
+        from bot.knowledge.onnx_folder import ENCODER_FILE, TOKENIZER_FILE, WORDS_FILE
 
         path = Path(folder)
         if not (path / ENCODER_FILE).exists():
