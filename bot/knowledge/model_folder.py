@@ -602,23 +602,37 @@ def write_json(path: Path, value: Any) -> None:
 # ---------------------------------------------------------------- command line
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bot.knowledge.model_folder",
-        description="Build the offline multilingual-e5-small sentence-transformers folder.",
-    )
+def folder_command(
+    module: str,
+    description: str,
+    build: Callable[..., Path],
+    default: Callable[[], Path],
+    argv: list[str] | None = None,
+) -> int:
+    """The command line of a folder builder: ``python -m <module> [--force] [--target]``."""
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=description)
     parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
     parser.add_argument("--target", type=Path, help="folder to write (default: under var/)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
-        folder = build_model_folder(args.target or default_model_dir(), force=args.force)
+        folder = build(args.target or default(), force=args.force)
     except ModelFolderError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"ready in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     print(folder)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return folder_command(
+        "bot.knowledge.model_folder",
+        "Build the offline multilingual-e5-small sentence-transformers folder.",
+        build_model_folder,
+        default_model_dir,
+        argv,
+    )
 
 
 if __name__ == "__main__":

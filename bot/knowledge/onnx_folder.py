@@ -22,12 +22,10 @@ figures with either.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import json
 import logging
 import sys
-import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -40,6 +38,7 @@ from bot.knowledge.model_folder import (
     assemble_folder,
     build_model_folder,
     default_model_dir,
+    folder_command,
     write_json,
 )
 
@@ -186,22 +185,13 @@ def _quantise(float_model: Path, target: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bot.knowledge.onnx_folder",
-        description="Build the int8 ONNX multilingual-e5-small folder (the default embedder).",
+    return folder_command(
+        "bot.knowledge.onnx_folder",
+        "Build the 4-bit ONNX multilingual-e5-small folder (the default embedder).",
+        build_onnx_folder,
+        default_onnx_dir,
+        argv,
     )
-    parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
-    parser.add_argument("--target", type=Path, help="folder to write (default: under var/)")
-    args = parser.parse_args(argv)
-    started = time.perf_counter()
-    try:
-        folder = build_onnx_folder(args.target or default_onnx_dir(), force=args.force)
-    except ModelFolderError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print(f"ready in {time.perf_counter() - started:.1f}s", file=sys.stderr)
-    print(folder)
-    return 0
 
 
 if __name__ == "__main__":
