@@ -131,7 +131,11 @@ def test_knowledge_answer_with_sources_and_feedback(gateway: httpx.Client) -> No
 def test_unsure_answer_offers_articles_then_a_button_answers(gateway: httpx.Client) -> None:
     # (A second unsure answer in a row hands off to a person: tests/e2e/test_handoff.py.)
     sender = uuid.uuid4().hex
-    messages = say(gateway, "vneid bị sao ấy", sender)
+    # A vague one-liner the search is not sure of (0.23 against the threshold 0.24 on the
+    # index setup builds). Such messages sit near the threshold on either side: "vneid bị
+    # sao ấy" is answered with the wrong-information article since the ONNX embedder
+    # (README, Known limits).
+    messages = say(gateway, "cái vneid bị sao ấy", sender)
     assert "chưa có hướng dẫn" in messages[0]["text"]  # honest, whatever follows
     buttons = messages[-1]["buttons"]
     assert buttons[-1]["payload"] == "/request_human"
