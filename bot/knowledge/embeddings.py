@@ -21,6 +21,9 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from bot.knowledge.model_folder import STAMP_FILE
+from bot.knowledge.onnx_folder import BOS, ENCODER_FILE, EOS, TOKENIZER_FILE, WORDS_FILE
+
 Vectors = npt.NDArray[np.float32]
 
 
@@ -92,9 +95,6 @@ class OnnxE5Embedder:
         import onnxruntime
         from sentencepiece import SentencePieceProcessor
 
-        from bot.knowledge.model_folder import STAMP_FILE
-        from bot.knowledge.onnx_folder import BOS, ENCODER_FILE, EOS, TOKENIZER_FILE, WORDS_FILE
-
         path = Path(folder)
         if not (path / ENCODER_FILE).exists():
             raise FileNotFoundError(
@@ -116,7 +116,6 @@ class OnnxE5Embedder:
         )
         self._words = np.load(path / WORDS_FILE, mmap_mode="r")
         self._tokenizer = SentencePieceProcessor(model_file=str(path / TOKENIZER_FILE))
-        self._bos, self._eos = BOS, EOS
 
     def _encode(self, texts: list[str]) -> Vectors:
         # One text per run: the encoder quantises activations per block of a run, so a text
@@ -125,7 +124,7 @@ class OnnxE5Embedder:
         out = np.empty((len(texts), self._words.shape[1]), dtype=np.float32)
         for row, pieces in enumerate(self._tokenizer.encode(texts)):
             content = pieces[: self.MAX_TOKENS - 2]  # e5 reads 512 tokens, <s> and </s> included
-            ids = np.asarray([[self._bos, *content, self._eos]], dtype=np.int64)
+            ids = np.asarray([[BOS, *content, EOS]], dtype=np.int64)
             feed = {
                 "inputs_embeds": self._words[ids].astype(np.float32),
                 "attention_mask": np.ones_like(ids),
